@@ -1,0 +1,111 @@
+//! `posylka scan`: find tracking and order numbers in files or standard input, streaming.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use tracknum::{Hit, Scanner, json::Verdict};
+
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files to read; with none, standard input.
+    files: Vec<PathBuf>,
+    /// Print one JSON object per number found.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let today = output::today();
+    let multiple = args.files.len() > 1;
+    if args.files.is_empty() {
+        scan_reader(
+            io::stdin().lock(),
+            "standard input",
+            None,
+            args.json,
+            today,
+            &mut out,
+        )?;
+    } else {
+        for path in &args.files {
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let label = path.display().to_string();
+            let name = multiple.then_some(label.as_str());
+            scan_reader(file, &label, name, args.json, today, &mut out)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scan_reader(
+    mut reader: impl Read,
+    label: &str,
+    file_name: Option<&str>,
+    json: bool,
+    today: (i32, u8),
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut scanner = Scanner::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut error: Option<io::Error> = None;
+    let mut on_hit = |hit: &Hit<'_>| {
+        if error.is_some() {
+            return;
+        }
+        if let Err(e) = write_hit(out, hit, file_name, json, today) {
+            error = Some(e);
+        }
+    };
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {label}")),
+        };
+        scanner.feed(&chunk[..n], &mut on_hit);
+    }
+    scanner.finish(&mut on_hit);
+    match error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+fn write_hit(
+    out: &mut impl Write,
+    hit: &Hit<'_>,
+    file_name: Option<&str>,
+    json: bool,
+    today: (i32, u8),
+) -> io::Result<()> {
+    if json {
+        let verdict = Verdict {
+            input: hit.text,
+            identification: hit.identification,
+            offset: Some(hit.offset),
+            today: Some(today),
+        };
+        serde_json::to_writer(&mut *out, &verdict)?;
+        out.write_all(b"\n")
+    } else {
+        if let Some(name) = file_name {
+            write!(out, "{name}:")?;
+        }
+        writeln!(
+            out,
+            "{}: {}",
+            hit.offset,
+            output::readable(hit.text, hit.identification, today)
+        )
+    }
+}

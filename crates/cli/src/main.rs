@@ -1,0 +1,46 @@
+//! `posylka`: the command-line front of Posylka. Each subcommand lives in its own module under
+//! `cmd/` and only parses arguments, calls the library crates and prints.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod output;
+
+/// Follow cross-border parcels and know what to do next, in time.
+#[derive(Debug, Parser)]
+#[command(name = "posylka", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Identify tracking numbers: carrier, service, origin, check digit, order-number mix-ups.
+    Id(cmd::id::Args),
+    /// Find every tracking and order number in text (e-mails, SMS, pasted pages).
+    Scan(cmd::scan::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Id(args) => cmd::id::run(args),
+        Command::Scan(args) => cmd::scan::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`posylka scan big.txt | head`) is not an error worth reporting.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("posylka: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Normalising what a person pasted into the canonical form of a number.
+//!
+//! Trim; drop white space (including no-break spaces), hyphens, dots and underscores inside;
+//! uppercase; map the Cyrillic letters that look like Latin ones (А В Е К М Н О Р С Т У Х, in
+//! either case: Russian users type numbers on a Cyrillic layout) and full-width forms (Chinese
+//! pages) to ASCII. The result lives in a fixed buffer, so normalising allocates nothing.
+
+use std::fmt;
+
+/// The longest normalised number accepted. The longest known format (DHL eCommerce) is 41.
+pub const MAX_LEN: usize = 48;
+
+/// A normalised number: 1 to [`MAX_LEN`] ASCII digits and uppercase letters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Normalized {
+    buf: [u8; MAX_LEN],
+    len: u8,
+}
+
+impl Normalized {
+    /// The number as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever pushed.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The number as ASCII bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+
+    /// How many characters the number has.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Always false: a normalised number has at least one character.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn empty() -> Self {
+        Normalized {
+            buf: [0; MAX_LEN],
+            len: 0,
+        }
+    }
+
+    /// Appends an ASCII digit or uppercase letter; false when full.
+    pub(crate) fn push(&mut self, b: u8) -> bool {
+        debug_assert!(b.is_ascii_digit() || b.is_ascii_uppercase());
+        if self.len() == MAX_LEN {
+            return false;
+        }
+        self.buf[self.len()] = b;
+        self.len += 1;
+        true
+    }
+}
+
+impl fmt::Debug for Normalized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Normalized({:?})", self.as_str())
+    }
+}
+
+impl fmt::Display for Normalized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a string cannot be a number at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NormalizeError {
+    /// Nothing but white space and separators.
+    Empty,
+    /// Longer than [`MAX_LEN`] characters once separators are removed.
+    TooLong,
+    /// A character that no number contains, at this character index of the input.
+    InvalidCharacter { ch: char, index: usize },
+}
+
+impl fmt::Display for NormalizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NormalizeError::Empty => f.write_str("the input is empty"),
+            NormalizeError::TooLong => {
+                write!(f, "longer than any known number ({MAX_LEN} characters)")
+            }
+            NormalizeError::InvalidCharacter { ch, index } => write!(
+                f,
+                "character {:?} at position {} cannot be part of a number",
+                ch,
+                index + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NormalizeError {}
+
+/// Normalise a pasted number. See the module documentation for the rules.
+pub fn normalize(input: &str) -> Result<Normalized, NormalizeError> {
+    let trimmed = input.trim_matches(is_wrapping);
+    let mut out = Normalized::empty();
+    for (index, ch) in trimmed.chars().enumerate() {
+        if is_separator(ch) {
+            continue;
+        }
+        let Some(b) = to_ascii(ch) else {
+            return Err(NormalizeError::InvalidCharacter { ch, index });
+        };
+        if !out.push(b) {
+            return Err(NormalizeError::TooLong);
+        }
+    }
+    if out.is_empty() {
+        Err(NormalizeError::Empty)
+    } else {
+        Ok(out)
+    }
+}
+
+/// Separators people put inside numbers.
+pub(crate) fn is_separator(ch: char) -> bool {
+    ch.is_whitespace() || matches!(ch, '-' | '.' | '_' | '\u{2010}'..='\u{2015}' | '\u{200B}')
+}
+
+/// What may wrap a pasted number: white space, quotes, brackets, trailing punctuation.
+fn is_wrapping(ch: char) -> bool {
+    ch.is_whitespace()
+        || matches!(
+            ch,
+            '"' | '\''
+                | '`'
+                | '«'
+                | '»'
+                | '“'
+                | '”'
+                | '„'
+                | '‘'
+                | '’'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '{'
+                | '}'
+                | ','
+                | ';'
+                | ':'
+                | '.'
+                | '!'
+                | '?'
+                | '#'
+                | '№'
+                | '：'
+                | '，'
+                | '。'
+                | '、'
+                | '（'
+                | '）'
+                | '【'
+                | '】'
+        )
+}
+
+/// The ASCII digit or uppercase letter a character stands for in a number.
+pub(crate) fn to_ascii(ch: char) -> Option<u8> {
+    if ch.is_ascii_alphanumeric() {
+        return Some(ch.to_ascii_uppercase() as u8);
+    }
+    cyrillic_lookalike(ch).or_else(|| fullwidth(ch))
+}
+
+/// The Latin letter a Cyrillic look-alike stands for (either case).
+pub(crate) fn cyrillic_lookalike(ch: char) -> Option<u8> {
+    Some(match ch {
+        'А' | 'а' => b'A',
+        'В' | 'в' => b'B',
+        'Е' | 'е' => b'E',
+        'К' | 'к' => b'K',
+        'М' | 'м' => b'M',
+        'Н' | 'н' => b'H',
+        'О' | 'о' => b'O',
+        'Р' | 'р' => b'P',
+        'С' | 'с' => b'C',
+        'Т' | 'т' => b'T',
+        'У' | 'у' => b'Y',
+        'Х' | 'х' => b'X',
+        _ => return None,
+    })
+}
+
+fn fullwidth(ch: char) -> Option<u8> {
+    let c = u32::from(ch);
+    let b = match c {
+        0xFF10..=0xFF19 => c - 0xFF10 + u32::from(b'0'),
+        0xFF21..=0xFF3A => c - 0xFF21 + u32::from(b'A'),
+        0xFF41..=0xFF5A => c - 0xFF41 + u32::from(b'A'),
+        _ => return None,
+    };
+    u8::try_from(b).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize(s)
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn strips_separators_and_uppercases() {
+        assert_eq!(norm(" rb 1234-5678.5gb "), "RB123456785GB");
+        assert_eq!(norm("RB\u{a0}1234\u{a0}5678\u{a0}5GB"), "RB123456785GB");
+        assert_eq!(norm("«RB123456785GB»,"), "RB123456785GB");
+    }
+
+    #[test]
+    fn maps_cyrillic_lookalikes_in_both_cases() {
+        assert_eq!(norm("РА123456785СN"), "PA123456785CN");
+        assert_eq!(norm("ra123456785сn"), "RA123456785CN");
+        assert_eq!(norm("АВЕКМНОРСТУХ"), "ABEKMHOPCTYX");
+    }
+
+    #[test]
+    fn maps_fullwidth_forms() {
+        assert_eq!(norm("ＲＢ１２３４５６７８５ｇｂ"), "RB123456785GB");
+    }
+
+    #[test]
+    fn rejects_what_no_number_contains() {
+        assert_eq!(normalize("   "), Err(NormalizeError::Empty));
+        assert_eq!(
+            normalize("RB12345Ж"),
+            Err(NormalizeError::InvalidCharacter { ch: 'Ж', index: 7 })
+        );
+        assert_eq!(
+            normalize(&"1".repeat(MAX_LEN + 1)),
+            Err(NormalizeError::TooLong)
+        );
+        assert_eq!(norm(&"1".repeat(MAX_LEN)).len(), MAX_LEN);
+    }
+}

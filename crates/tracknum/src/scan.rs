@@ -1,0 +1,522 @@
+//! Finding tracking and order numbers in arbitrary text.
+//!
+//! Text is split into *tokens* (runs of ASCII letters and digits, with at most two Cyrillic
+//! look-alike letters glued in, as people type `РА123456785СN` on a Cyrillic layout). Tokens
+//! separated by exactly one space, no-break space or hyphen form a *run*; a number may span
+//! several tokens of a run (`RB 1234 5678 5GB`), but never part of a token, so there are no hits
+//! inside longer words, URLs' ids or serials.
+//!
+//! Speed comes from where the work is skipped: every number has at least seven digits, so the
+//! scanner jumps from digit to digit (a branch-free check of 32 bytes at a time) and looks at a
+//! run only when its digits could make a number. Candidates spanning several tokens must contain
+//! a letter (phone numbers, dates and prices are digit groups), and a weak all-digit hit (no
+//! check digit, no distinctive prefix) needs a tracking word such as "трек", "tracking" or
+//! "运单" in the 64 bytes before it.
+//!
+//! [`Scanner`] takes the text in chunks of any size and keeps only a small tail between them,
+//! so memory stays flat whatever the input's size.
+
+use memchr::memmem;
+
+use crate::catalog::Kind;
+use crate::identify::{Identification, NumberKind, identify_normalized_into};
+use crate::normalize::{MAX_LEN, Normalized, cyrillic_lookalike};
+
+/// The fewest digits any number found in free text has.
+const MIN_DIGITS: u32 = 7;
+/// The fewest characters of a number found in free text.
+const MIN_LEN: usize = 8;
+/// How far back a tracking word may stand from a weak hit.
+const CONTEXT: usize = 64;
+/// Tokens of a run looked at before the one with the digit: `RB 1234 ...`, `1Z ...`.
+const TOKENS_BEFORE: usize = 3;
+/// Tokens of a run looked at in all.
+const MAX_TOKENS: usize = 12;
+
+/// One number found in text.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit<'a> {
+    /// Byte offset of the number in the whole input.
+    pub offset: u64,
+    /// The number as written in the text (with its spaces, if any).
+    pub text: &'a str,
+    /// The verdict on it.
+    pub identification: &'a Identification,
+}
+
+/// Find every tracking and order number in `text`, in order.
+///
+/// ```
+/// let mail = "Ваш заказ 3074935419642839 отправлен, трек-номер: RB 1234 5678 5GB.";
+/// let mut found = Vec::new();
+/// tracknum::scan(mail.as_bytes(), |hit| found.push((hit.text.to_owned(), hit.identification.kind())));
+/// assert_eq!(found[0].0, "3074935419642839");
+/// assert_eq!(found[0].1, tracknum::NumberKind::OrderNumber);
+/// assert_eq!(found[1].0, "RB 1234 5678 5GB");
+/// ```
+pub fn scan(text: &[u8], mut on_hit: impl FnMut(&Hit<'_>)) {
+    let mut scanner = Scanner::new();
+    scanner.scan_region(text, 0, text.len(), 0, &mut on_hit);
+}
+
+/// A streaming scanner: feed it the text in chunks; hits come with their absolute offsets.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    buf: Vec<u8>,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// `buf[..done]` has been scanned; bytes before it are kept only as context.
+    done: usize,
+    identification: Identification,
+    tokens: Vec<Token>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    start: usize,
+    end: usize,
+    norm: Normalized,
+    digits: u32,
+    letters: u32,
+}
+
+impl Scanner {
+    /// A scanner with nothing read yet.
+    pub fn new() -> Self {
+        Scanner::default()
+    }
+
+    /// Scan the next chunk. Numbers that may continue into the next chunk wait for it.
+    pub fn feed(&mut self, chunk: &[u8], mut on_hit: impl FnMut(&Hit<'_>)) {
+        self.buf.extend_from_slice(chunk);
+        let cut = safe_cut(&self.buf, self.done);
+        if cut > self.done {
+            let buf = std::mem::take(&mut self.buf);
+            self.scan_region(&buf, self.done, cut, self.base, &mut on_hit);
+            self.buf = buf;
+            self.done = cut;
+        }
+        // Keep only the unscanned tail plus some context for the tracking-word check.
+        let keep_from = self.done.saturating_sub(CONTEXT);
+        if keep_from > 0 {
+            self.buf.drain(..keep_from);
+            self.base += keep_from as u64;
+            self.done -= keep_from;
+        }
+    }
+
+    /// Scan whatever is left: the input has ended.
+    pub fn finish(&mut self, mut on_hit: impl FnMut(&Hit<'_>)) {
+        let buf = std::mem::take(&mut self.buf);
+        self.scan_region(&buf, self.done, buf.len(), self.base, &mut on_hit);
+        self.base += buf.len() as u64;
+        self.done = 0;
+    }
+
+    fn scan_region(
+        &mut self,
+        buf: &[u8],
+        from: usize,
+        to: usize,
+        base: u64,
+        on_hit: &mut dyn FnMut(&Hit<'_>),
+    ) {
+        let region = &buf[..to];
+        let mut pos = from;
+        // Nothing before `floor` may become part of a new hit.
+        let mut floor = from;
+        while let Some(d) = find_digit(region, pos) {
+            let word_start = word_start(region, d, floor);
+            let run_start = run_start(region, word_start, floor);
+            self.collect_tokens(region, run_start);
+            let Some(k) = self.tokens.iter().position(|t| t.end > d) else {
+                pos = d + 1;
+                continue;
+            };
+            let trigger_end = self.tokens[k].end.max(d + 1);
+            match self.best_hit(region, k) {
+                Some((s, e)) => {
+                    let start = self.tokens[s].start;
+                    let end = self.tokens[e].end;
+                    let text = std::str::from_utf8(&region[start..end]).unwrap_or_default();
+                    on_hit(&Hit {
+                        offset: base + start as u64,
+                        text,
+                        identification: &self.identification,
+                    });
+                    pos = end;
+                    floor = end;
+                }
+                None => pos = trigger_end,
+            }
+        }
+    }
+
+    /// Read the tokens of the run starting at `start`: tokens joined by single separators.
+    /// A Cyrillic word is no token; it may open the run ("трек RB 1234..."), but tokens are
+    /// never joined across it.
+    fn collect_tokens(&mut self, text: &[u8], start: usize) {
+        self.tokens.clear();
+        let mut i = start;
+        while self.tokens.len() < MAX_TOKENS {
+            let word_end = word_end(text, i);
+            if word_end == i {
+                break;
+            }
+            match next_token(text, i) {
+                Some(tok) if tok.end <= word_end => {
+                    let glued = tok.start > i || tok.end < word_end;
+                    if tok.start > i && !self.tokens.is_empty() {
+                        break;
+                    }
+                    self.tokens.push(tok);
+                    if glued {
+                        break;
+                    }
+                }
+                _ if !self.tokens.is_empty() => break,
+                _ => {}
+            }
+            match separator_len(text, word_end) {
+                Some(n) if token_char(text, word_end + n).is_some() => i = word_end + n,
+                _ => break,
+            }
+        }
+    }
+
+    /// The earliest-starting, longest valid number among the runs' tokens that includes token
+    /// `k`; leaves its verdict in `self.identification`.
+    fn best_hit(&mut self, text: &[u8], k: usize) -> Option<(usize, usize)> {
+        let total_digits: u32 = self.tokens.iter().map(|t| t.digits).sum();
+        if total_digits < MIN_DIGITS {
+            return None;
+        }
+        let first = k.saturating_sub(TOKENS_BEFORE);
+        for s in first..=k {
+            // Tokens before the digits must look like a prefix ("RB", "1Z", "LP"), not words.
+            if s < k && self.tokens[s].norm.len() > 5 {
+                continue;
+            }
+            // Longest first.
+            let mut ends = Vec::new();
+            let mut len = 0;
+            for e in s..self.tokens.len() {
+                len += self.tokens[e].norm.len();
+                if len > MAX_LEN {
+                    break;
+                }
+                if e >= k {
+                    ends.push(e);
+                }
+            }
+            for &e in ends.iter().rev() {
+                let toks = &self.tokens[s..=e];
+                let digits: u32 = toks.iter().map(|t| t.digits).sum();
+                let letters: u32 = toks.iter().map(|t| t.letters).sum();
+                let len: usize = toks.iter().map(|t| t.norm.len()).sum();
+                if digits < MIN_DIGITS || len < MIN_LEN || (e > s && letters == 0) {
+                    continue;
+                }
+                let mut number = toks[0].norm;
+                for t in &toks[1..] {
+                    for &b in t.norm.as_bytes() {
+                        number.push(b);
+                    }
+                }
+                identify_normalized_into(number, &mut self.identification);
+                let id = &self.identification;
+                let Some(best) = id.best() else { continue };
+                if id.kind() == NumberKind::Unknown {
+                    continue;
+                }
+                let weak =
+                    letters == 0 && best.confidence < 0.7 && best.format.kind == Kind::Tracking;
+                let start = toks[0].start;
+                if start > 0 && text[start - 1] == b'+' {
+                    continue; // a phone number
+                }
+                if weak && !has_tracking_word(text, start) {
+                    continue;
+                }
+                return Some((s, e));
+            }
+        }
+        None
+    }
+}
+
+/// The position just after the last byte in `buf[from..]` that no number or separator can
+/// contain (so nothing spans it), or `from` when there is none yet.
+fn safe_cut(buf: &[u8], from: usize) -> usize {
+    buf[from..]
+        .iter()
+        .rposition(|&b| b.is_ascii() && !b.is_ascii_alphanumeric() && b != b' ' && b != b'-')
+        .map_or(from, |p| from + p + 1)
+}
+
+fn find_digit(hay: &[u8], from: usize) -> Option<usize> {
+    const LANES: usize = 32;
+    let rest = hay.get(from..)?;
+    let mut chunks = rest.chunks_exact(LANES);
+    let mut offset = from;
+    for chunk in &mut chunks {
+        // No early exit inside the chunk, so the compiler can check all 32 bytes at once.
+        let any = chunk
+            .iter()
+            .fold(false, |acc, &b| acc | (b.wrapping_sub(b'0') < 10));
+        if any {
+            return chunk
+                .iter()
+                .position(u8::is_ascii_digit)
+                .map(|p| offset + p);
+        }
+        offset += LANES;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|p| offset + p)
+}
+
+/// A character that can be part of a token at `i`: (its ASCII form or 0 for other Cyrillic
+/// letters, its byte length).
+fn token_char(text: &[u8], i: usize) -> Option<(u8, usize)> {
+    let b = *text.get(i)?;
+    if b.is_ascii_alphanumeric() {
+        return Some((b.to_ascii_uppercase(), 1));
+    }
+    if b == 0xD0 || b == 0xD1 {
+        let c = *text.get(i + 1)?;
+        if (0x80..=0xBF).contains(&c) {
+            let ch = char::from_u32((u32::from(b & 0x1F) << 6) | u32::from(c & 0x3F))?;
+            if ch.is_alphabetic() {
+                return Some((cyrillic_lookalike(ch).unwrap_or(0), 2));
+            }
+        }
+    }
+    None
+}
+
+/// Where the word holding byte `i` starts (not before `floor`).
+fn word_start(text: &[u8], i: usize, floor: usize) -> usize {
+    let mut s = i;
+    while s > floor {
+        let b = text[s - 1];
+        if b.is_ascii_alphanumeric() {
+            s -= 1;
+        } else if s >= floor + 2
+            && (text[s - 2] == 0xD0 || text[s - 2] == 0xD1)
+            && (0x80..=0xBF).contains(&b)
+        {
+            s -= 2;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+/// Step back over up to [`TOKENS_BEFORE`] short words joined to this one by single separators.
+fn run_start(text: &[u8], word: usize, floor: usize) -> usize {
+    let mut s = word;
+    for _ in 0..TOKENS_BEFORE {
+        let sep = if s >= 2 && text[s - 2] == 0xC2 && text[s - 1] == 0xA0 {
+            2
+        } else if s >= 1 && (text[s - 1] == b' ' || text[s - 1] == b'-') {
+            1
+        } else {
+            break;
+        };
+        if s < floor + sep + 1 {
+            break;
+        }
+        let prev = word_start(text, s - sep, floor);
+        if prev == s - sep || s - sep - prev > 8 {
+            break;
+        }
+        s = prev;
+    }
+    s
+}
+
+/// Where the word starting at `i` ends.
+fn word_end(text: &[u8], mut i: usize) -> usize {
+    while let Some((_, n)) = token_char(text, i) {
+        i += n;
+    }
+    i
+}
+
+/// The length of the single separator at `i`, if there is one.
+fn separator_len(text: &[u8], i: usize) -> Option<usize> {
+    match text.get(i)? {
+        b' ' | b'-' => Some(1),
+        0xC2 if text.get(i + 1) == Some(&0xA0) => Some(2),
+        _ => None,
+    }
+}
+
+/// The next token at or after `i` within the same word. Cyrillic stretches of three letters or
+/// more (words), or with a letter that has no Latin look-alike, split the word and are skipped.
+fn next_token(text: &[u8], mut i: usize) -> Option<Token> {
+    loop {
+        token_char(text, i)?;
+        // A Cyrillic stretch: measure it.
+        let mut j = i;
+        let mut cyr = 0;
+        let mut foreign = false;
+        while let Some((c, n)) = token_char(text, j) {
+            if n == 1 {
+                break;
+            }
+            cyr += 1;
+            foreign |= c == 0;
+            j += n;
+        }
+        if cyr == 0 || (cyr <= 2 && !foreign) {
+            return Some(read_token(text, i));
+        }
+        if token_char(text, j).is_none() {
+            return None; // the word ends in Cyrillic
+        }
+        i = j;
+    }
+}
+
+fn read_token(text: &[u8], start: usize) -> Token {
+    let mut norm = Normalized::empty();
+    let mut i = start;
+    let (mut digits, mut letters) = (0, 0);
+    while let Some((c, n)) = token_char(text, i) {
+        if n == 2 {
+            // Stop before a Cyrillic word glued to the end ("RB...GBпришла").
+            let mut j = i;
+            let mut cyr = 0;
+            let mut foreign = false;
+            while let Some((c2, n2)) = token_char(text, j) {
+                if n2 == 1 {
+                    break;
+                }
+                cyr += 1;
+                foreign |= c2 == 0;
+                j += n2;
+            }
+            if cyr > 2 || foreign {
+                break;
+            }
+        }
+        if c == 0 || !norm.push(c) {
+            break;
+        }
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else {
+            letters += 1;
+        }
+        i += n;
+    }
+    Token {
+        start,
+        end: i,
+        norm,
+        digits,
+        letters,
+    }
+}
+
+/// Words that announce a tracking or order number, lowercase. The check is done only for
+/// weak all-digit hits.
+const TRACKING_WORDS: &[&str] = &[
+    "track",
+    "trk",
+    "awb",
+    "waybill",
+    "shipment",
+    "parcel",
+    "package",
+    "order",
+    "cdek",
+    "boxberry",
+    "dhl",
+    "fedex",
+    "ups",
+    "usps",
+    "dpd",
+    "post",
+    "трек",
+    "отслеж",
+    "отправлен",
+    "посылк",
+    "заказ",
+    "накладн",
+    "сдэк",
+    "боксберри",
+    "почт",
+    "运单",
+    "单号",
+    "订单",
+    "快递",
+    "物流",
+    "包裹",
+    "追踪",
+    "跟踪",
+];
+
+fn has_tracking_word(text: &[u8], start: usize) -> bool {
+    let from = start.saturating_sub(CONTEXT);
+    let window = String::from_utf8_lossy(&text[from..start]).to_lowercase();
+    TRACKING_WORDS
+        .iter()
+        .any(|w| memmem::find(window.as_bytes(), w.as_bytes()).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        scan(text.as_bytes(), |h| out.push(h.text.to_owned()));
+        out
+    }
+
+    #[test]
+    fn finds_spaced_and_glued_numbers() {
+        assert_eq!(
+            hits("Трек: RB 1234 5678 5GB, спасибо"),
+            ["RB 1234 5678 5GB"]
+        );
+        assert_eq!(hits("运单号RB123456785GB已发货"), ["RB123456785GB"]);
+        assert_eq!(hits("номерRB123456785GB"), ["RB123456785GB"]);
+        assert_eq!(hits("код РА123456785СN пришёл"), ["РА123456785СN"]);
+    }
+
+    #[test]
+    fn no_hits_inside_longer_tokens() {
+        assert!(hits("XRB123456785GB").is_empty());
+        assert!(hits("RB123456785GB7").is_empty());
+        assert!(hits("id=ABCRB123456785GBXYZ").is_empty());
+    }
+
+    #[test]
+    fn streaming_gives_the_same_hits_whatever_the_chunking() {
+        let text =
+            "Order 3074935419642839: tracking LP00573419278865 and RB 1234 5678 5GB.\n".repeat(50);
+        let whole: Vec<(u64, String)> = {
+            let mut v = Vec::new();
+            scan(text.as_bytes(), |h| v.push((h.offset, h.text.to_owned())));
+            v
+        };
+        assert_eq!(whole.len(), 150);
+        for chunk in [1, 3, 7, 64, 1000] {
+            let mut s = Scanner::new();
+            let mut v = Vec::new();
+            for c in text.as_bytes().chunks(chunk) {
+                s.feed(c, |h| v.push((h.offset, h.text.to_owned())));
+            }
+            s.finish(|h| v.push((h.offset, h.text.to_owned())));
+            assert_eq!(v, whole, "chunk size {chunk}");
+        }
+    }
+}
