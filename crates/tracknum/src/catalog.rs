@@ -11,7 +11,8 @@ use std::sync::{LazyLock, OnceLock};
 
 use regex_automata::meta;
 use regex_automata::util::syntax;
-use regex_automata::{MatchKind, nfa::thompson::WhichCaptures};
+use regex_automata::{Anchored, Input, MatchKind, nfa::thompson::WhichCaptures};
+use regex_syntax::hir::{Hir, HirKind};
 
 use crate::checksum::Checksum;
 use crate::pattern;
@@ -172,6 +173,29 @@ pub struct Carrier {
     pub name: String,
     /// A tracking page, with `%s` where the number goes.
     pub tracking_url: Option<String>,
+    /// `"carrier":…,"carrier_name":…` rendered once, for the JSON writer.
+    pub(crate) json: String,
+}
+
+impl Carrier {
+    pub(crate) fn new(id: String, name: String, tracking_url: Option<String>) -> Self {
+        let json = format!(
+            "\"carrier\":{},\"carrier_name\":{}",
+            json_string(&id),
+            json_string(&name)
+        );
+        Carrier {
+            id,
+            name,
+            tracking_url,
+            json,
+        }
+    }
+}
+
+/// A JSON string literal.
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
 /// A postal operator that issues S10 numbers under a country code.
@@ -185,38 +209,51 @@ pub struct PostalOperator {
     pub carrier: Carrier,
 }
 
-/// A lookup table on one named group of a format.
+/// A lookup table on one named group of a format: exact values in a hash map, patterns in one
+/// multi-pattern regex (compiled on first use). The first entry that matches wins.
 #[derive(Debug)]
 pub(crate) struct Lookup {
     pub name: String,
     pub group: String,
-    pub entries: Vec<LookupEntry>,
-}
-
-#[derive(Debug)]
-pub(crate) struct LookupEntry {
-    pub matcher: EntryMatcher,
-    /// The entry's display name (service name, courier name...).
-    pub label: Option<String>,
-}
-
-#[derive(Debug)]
-pub(crate) enum EntryMatcher {
-    Exact(String),
-    Regex(meta::Regex),
+    exact: HashMap<String, usize>,
+    patterns: Vec<(usize, String)>,
+    regex: OnceLock<Result<meta::Regex, String>>,
+    labels: Vec<Option<String>>,
 }
 
 impl Lookup {
-    pub(crate) fn find(&self, value: &str) -> Option<&LookupEntry> {
-        self.entries.iter().find(|e| match &e.matcher {
-            EntryMatcher::Exact(s) => s == value,
-            EntryMatcher::Regex(re) => re.is_match(value),
-        })
+    /// The label of the entry `value` matches, as `Some(label)`; `None` when none matches.
+    pub(crate) fn find(&self, value: &str) -> Option<Option<&str>> {
+        let index = match self.exact.get(value) {
+            Some(&i) => i,
+            None => {
+                let re = self.regex().ok()?;
+                let m = re.search(&Input::new(value).anchored(Anchored::Yes))?;
+                self.patterns[m.pattern().as_usize()].0
+            }
+        };
+        Some(self.labels[index].as_deref())
+    }
+
+    fn regex(&self) -> Result<&meta::Regex, &str> {
+        self.regex
+            .get_or_init(|| {
+                let sources: Vec<String> = self
+                    .patterns
+                    .iter()
+                    .map(|(_, r)| format!(r"(?:{r})\z"))
+                    .collect();
+                meta::Regex::builder()
+                    .configure(meta::Config::new().match_kind(MatchKind::LeftmostFirst))
+                    .build_many(&sources)
+                    .map_err(|e| format!("lookup {:?}: {e}", self.name))
+            })
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
 /// A number format: its pattern, check digit, lookups and what a match means.
-#[derive(Debug)]
 pub struct Format {
     /// The format's id, e.g. `s10`, `ups`, `russian_post_14`.
     pub id: String,
@@ -236,17 +273,30 @@ pub struct Format {
     pub source_file: &'static str,
     pub(crate) checksum: Option<Checksum>,
     pub(crate) prepend_if: Option<(fancy_regex::Regex, String)>,
-    pub(crate) required_lookups: Vec<String>,
+    /// Indexes into `lookups` of the lookups a number must find an entry in.
+    pub(crate) required_lookups: Vec<usize>,
+    /// Index into `lookups` of the service-type lookup, if any.
+    pub(crate) service_lookup: Option<usize>,
     pub(crate) lookups: Vec<Lookup>,
-    /// Base group name -> the group names in the pattern that stand for it (`Serial`, `Serial2`).
-    pub(crate) groups: Vec<(String, Vec<String>)>,
     pub(crate) exact_pattern: String,
     pub(crate) superset_pattern: String,
     pub(crate) has_lookaround: bool,
-    pub(crate) matcher: OnceLock<Matcher>,
+    pub(crate) compiled: OnceLock<Result<Compiled, String>>,
     pub(crate) test_valid: Vec<String>,
     pub(crate) test_invalid: Vec<String>,
     pub(crate) is_s10: bool,
+    /// `{"format":…` rendered once, for the JSON writer.
+    pub(crate) json_head: String,
+}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The compiled regexes are not worth printing: the id and file name the format.
+        f.debug_struct("Format")
+            .field("id", &self.id)
+            .field("source_file", &self.source_file)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Formats are equal when they are the same format of the catalogue.
@@ -256,11 +306,21 @@ impl PartialEq for Format {
     }
 }
 
-/// The capture regex of one format.
+/// How a format's groups are found once the set has matched.
 #[derive(Debug)]
-pub(crate) enum Matcher {
-    Meta(meta::Regex),
-    Fancy(fancy_regex::Regex),
+pub(crate) enum Compiled {
+    /// Every match has the same length and every named group sits at the same offset, so the
+    /// groups are read off the number with no second regex: (base name, start, end).
+    Static(Vec<(String, usize, usize)>),
+    /// A capture regex, with each base name's group indexes (`Serial`, `Serial2` -> `Serial`).
+    Meta(meta::Regex, Vec<(String, Vec<usize>)>),
+    /// The pattern needs lookarounds: a backtracking regex, with its group names per base.
+    Fancy(fancy_regex::Regex, Vec<(String, Vec<String>)>),
+}
+
+/// A group's base name: `SerialNumber2` stands for `SerialNumber` in an alternative branch.
+fn base_name(name: &str) -> &str {
+    name.trim_end_matches(|c: char| c.is_ascii_digit())
 }
 
 impl Format {
@@ -279,28 +339,89 @@ impl Format {
         self.is_s10
     }
 
-    pub(crate) fn matcher(&self) -> &Matcher {
-        self.matcher.get_or_init(|| {
-            if self.has_lookaround {
-                Matcher::Fancy(
-                    fancy_regex::Regex::new(&self.exact_pattern)
-                        .expect("pattern was checked when the catalogue was built"),
-                )
-            } else {
-                Matcher::Meta(
-                    meta::Regex::new(&self.exact_pattern)
-                        .expect("pattern was checked when the catalogue was built"),
-                )
-            }
-        })
+    /// The compiled matcher; the set's match has already established the shape.
+    pub(crate) fn compiled(&self) -> Result<&Compiled, &str> {
+        self.compiled
+            .get_or_init(|| self.compile())
+            .as_ref()
+            .map_err(String::as_str)
     }
 
-    pub(crate) fn group_aliases(&self, base: &str) -> &[String] {
-        self.groups
-            .iter()
-            .find(|(b, _)| b == base)
-            .map(|(_, names)| names.as_slice())
-            .unwrap_or(&[])
+    fn compile(&self) -> Result<Compiled, String> {
+        let at = |e: String| format!("{} ({}): {e}", self.source_file, self.id);
+        if self.has_lookaround {
+            let re = fancy_regex::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
+            let mut names: Vec<(String, Vec<String>)> = Vec::new();
+            for name in re.capture_names().flatten() {
+                let base = base_name(name);
+                match names.iter_mut().find(|(b, _)| b == base) {
+                    Some((_, v)) => v.push(name.to_owned()),
+                    None => names.push((base.to_owned(), vec![name.to_owned()])),
+                }
+            }
+            return Ok(Compiled::Fancy(re, names));
+        }
+        let hir = regex_syntax::parse(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
+        let mut groups = Vec::new();
+        if static_layout(&hir, 0, &mut groups).is_some() {
+            return Ok(Compiled::Static(groups));
+        }
+        let re = meta::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
+        let mut indexes: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, name) in re
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .enumerate()
+        {
+            let Some(name) = name else { continue };
+            let base = base_name(name);
+            match indexes.iter_mut().find(|(b, _)| b == base) {
+                Some((_, v)) => v.push(i),
+                None => indexes.push((base.to_owned(), vec![i])),
+            }
+        }
+        Ok(Compiled::Meta(re, indexes))
+    }
+}
+
+/// The fixed length of `hir`, recording each named group's fixed span; `None` when a length or
+/// a named group's position varies.
+fn static_layout(
+    hir: &Hir,
+    offset: usize,
+    groups: &mut Vec<(String, usize, usize)>,
+) -> Option<usize> {
+    let props = hir.properties();
+    let len = props.minimum_len()?;
+    if props.maximum_len()? != len {
+        return None;
+    }
+    match hir.kind() {
+        HirKind::Capture(cap) => {
+            if let Some(name) = &cap.name {
+                groups.push((base_name(name).to_owned(), offset, offset + len));
+            }
+            static_layout(&cap.sub, offset, groups)?;
+        }
+        HirKind::Concat(subs) => {
+            let mut at = offset;
+            for sub in subs {
+                at += static_layout(sub, at, groups)?;
+            }
+        }
+        // Unnamed groups inside repetitions (`([0-9]){8}`) do not matter; named ones would.
+        _ if has_named_group(hir) => return None,
+        _ => {}
+    }
+    Some(len)
+}
+
+fn has_named_group(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Capture(cap) => cap.name.is_some() || has_named_group(&cap.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_named_group),
+        HirKind::Repetition(rep) => has_named_group(&rep.sub),
+        _ => false,
     }
 }
 
@@ -348,6 +469,21 @@ impl Catalog {
     /// Look a format up by id.
     pub fn format(&self, id: &str) -> Option<&Format> {
         self.formats.iter().find(|f| f.id == id)
+    }
+
+    /// Compile every lazily compiled part now, reporting the first error with its file and
+    /// format. The tests call this, so a bad data file fails the build's tests, not a user.
+    pub fn verify(&self) -> Result<(), DataError> {
+        for f in &self.formats {
+            f.compiled().map_err(|e| DataError(e.to_owned()))?;
+            for l in &f.lookups {
+                if !l.patterns.is_empty() {
+                    l.regex()
+                        .map_err(|e| DataError(format!("{} ({}): {e}", f.source_file, f.id)))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn build() -> Result<Catalog, DataError> {
@@ -398,12 +534,6 @@ fn compile_format(
     let at = |what: String| DataError(format!("{file}: tracking_numbers[{index}] ({id}): {what}"));
     let source = spec.regex.joined();
     let rewritten = pattern::rewrite(&source);
-    // Check the pattern now, so a bad data file fails at start-up, not on some later input.
-    if rewritten.has_lookaround {
-        fancy_regex::Regex::new(&rewritten.exact).map_err(|e| at(format!("regex: {e}")))?;
-    } else {
-        meta::Regex::new(&rewritten.exact).map_err(|e| at(format!("regex: {e}")))?;
-    }
     let checksum = spec
         .validation
         .checksum
@@ -422,54 +552,55 @@ fn compile_format(
             Ok::<_, DataError>((re, p.content.clone()))
         })
         .transpose()?;
-    let lookups = spec
-        .additional
-        .iter()
-        .map(|a| {
-            let entries = a
-                .lookup
-                .iter()
-                .map(|e| {
-                    let matcher = match (&e.matches, &e.matches_regex) {
-                        (Some(s), _) => EntryMatcher::Exact(s.clone()),
-                        (None, Some(r)) => EntryMatcher::Regex(
-                            meta::Regex::new(&format!(r"\A(?:{r})\z"))
-                                .map_err(|err| at(format!("lookup {:?}: {err}", a.name)))?,
-                        ),
-                        (None, None) => {
-                            return Err(at(format!(
-                                "lookup {:?} has an entry with no match",
-                                a.name
-                            )));
-                        }
-                    };
-                    Ok(LookupEntry {
-                        matcher,
-                        label: e
-                            .name
-                            .clone()
-                            .or_else(|| e.courier.clone())
-                            .or_else(|| e.country.clone()),
-                    })
-                })
-                .collect::<Result<Vec<_>, DataError>>()?;
-            Ok(Lookup {
-                name: a.name.clone(),
-                group: a.regex_group_name.clone(),
-                entries,
-            })
-        })
-        .collect::<Result<Vec<_>, DataError>>()?;
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for name in pattern::group_names(&source) {
-        let base = name
-            .trim_end_matches(|c: char| c.is_ascii_digit())
-            .to_owned();
-        match groups.iter_mut().find(|(b, _)| *b == base) {
-            Some((_, names)) => names.push(name),
-            None => groups.push((base, vec![name])),
+    let mut lookups = Vec::new();
+    for a in &spec.additional {
+        let mut exact = HashMap::new();
+        let mut patterns = Vec::new();
+        let mut labels = Vec::new();
+        for (i, e) in a.lookup.iter().enumerate() {
+            match (&e.matches, &e.matches_regex) {
+                (Some(s), _) => {
+                    exact.entry(s.clone()).or_insert(i);
+                }
+                (None, Some(r)) => patterns.push((i, r.clone())),
+                (None, None) => {
+                    return Err(at(format!(
+                        "lookup {:?}: entry {i} has neither matches nor matches_regex",
+                        a.name
+                    )));
+                }
+            }
+            labels.push(
+                e.name
+                    .clone()
+                    .or_else(|| e.courier.clone())
+                    .or_else(|| e.country.clone()),
+            );
         }
+        lookups.push(Lookup {
+            name: a.name.clone(),
+            group: base_name(&a.regex_group_name).to_owned(),
+            exact,
+            patterns,
+            regex: OnceLock::new(),
+            labels,
+        });
     }
+    let required_lookups = spec
+        .validation
+        .additional
+        .as_ref()
+        .map(|a| a.exists.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|name| {
+            lookups
+                .iter()
+                .position(|l| &l.name == name)
+                .ok_or_else(|| at(format!("validation requires unknown lookup {name:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let service_lookup = lookups.iter().position(|l| l.name == "Service Type");
     let has_letters = source_has_fixed_letters(&rewritten.superset);
     let confidence = spec
         .confidence
@@ -483,20 +614,20 @@ fn compile_format(
         .carrier
         .clone()
         .unwrap_or_else(|| courier_code.replace('_', "-"));
-    let carrier = Carrier {
-        id: carrier_id,
-        name: spec
-            .carrier_name
+    let carrier = Carrier::new(
+        carrier_id,
+        spec.carrier_name
             .clone()
             .unwrap_or_else(|| courier_name.to_owned()),
-        tracking_url: spec.tracking_url.clone(),
-    };
+        spec.tracking_url.clone(),
+    );
     let (test_valid, test_invalid) = spec
         .test_numbers
         .map(|t| (t.valid, t.invalid))
         .unwrap_or_default();
     Ok(Format {
         is_s10: id == "s10",
+        json_head: format!("{{\"format\":{}", json_string(&id)),
         id,
         name: spec.name,
         carrier,
@@ -510,17 +641,13 @@ fn compile_format(
         source_file: file,
         checksum,
         prepend_if,
-        required_lookups: spec
-            .validation
-            .additional
-            .map(|a| a.exists)
-            .unwrap_or_default(),
+        required_lookups,
+        service_lookup,
         lookups,
-        groups,
         exact_pattern: rewritten.exact,
         superset_pattern: rewritten.superset,
         has_lookaround: rewritten.has_lookaround,
-        matcher: OnceLock::new(),
+        compiled: OnceLock::new(),
         test_valid,
         test_invalid,
     })
@@ -569,11 +696,7 @@ fn parse_operators(tsv: &str) -> Result<HashMap<[u8; 2], PostalOperator>, DataEr
             PostalOperator {
                 country_code: (*code).to_owned(),
                 country_name: (*country).to_owned(),
-                carrier: Carrier {
-                    id: (*id).to_owned(),
-                    name: (*name).to_owned(),
-                    tracking_url: Some(url.to_owned()),
-                },
+                carrier: Carrier::new((*id).to_owned(), (*name).to_owned(), Some(url.to_owned())),
             },
         );
     }

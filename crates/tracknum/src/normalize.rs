@@ -104,6 +104,27 @@ impl std::error::Error for NormalizeError {}
 pub fn normalize(input: &str) -> Result<Normalized, NormalizeError> {
     let trimmed = input.trim_matches(is_wrapping);
     let mut out = Normalized::empty();
+    if trimmed.is_ascii() {
+        // The common case, byte by byte: same rules as below, restricted to ASCII.
+        for (index, &b) in trimmed.as_bytes().iter().enumerate() {
+            if b.is_ascii_alphanumeric() {
+                if !out.push(b.to_ascii_uppercase()) {
+                    return Err(NormalizeError::TooLong);
+                }
+            } else if !matches!(
+                b,
+                b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'-' | b'.' | b'_'
+            ) {
+                let ch = char::from(b);
+                return Err(NormalizeError::InvalidCharacter { ch, index });
+            }
+        }
+        return if out.is_empty() {
+            Err(NormalizeError::Empty)
+        } else {
+            Ok(out)
+        };
+    }
     for (index, ch) in trimmed.chars().enumerate() {
         if is_separator(ch) {
             continue;
@@ -233,6 +254,16 @@ mod tests {
     #[test]
     fn maps_fullwidth_forms() {
         assert_eq!(norm("ＲＢ１２３４５６７８５ｇｂ"), "RB123456785GB");
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_general_rules() {
+        for ch in (0u8..128).map(char::from) {
+            let ascii = normalize(&format!("RB1{ch}2"));
+            // The same character behind a non-ASCII one takes the general path.
+            let general = normalize(&format!("RB1{ch}2\u{a0}"));
+            assert_eq!(ascii, general, "{ch:?}");
+        }
     }
 
     #[test]

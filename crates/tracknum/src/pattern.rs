@@ -130,22 +130,6 @@ fn skip_group(chars: &[char], start: usize) -> usize {
     chars.len()
 }
 
-/// The names of the capture groups in a pattern, in order.
-pub(crate) fn group_names(source: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = source;
-    while let Some(at) = rest.find("(?<") {
-        rest = &rest[at + 3..];
-        if rest.starts_with('=') || rest.starts_with('!') {
-            continue;
-        }
-        if let Some(end) = rest.find('>') {
-            names.push(rest[..end].to_owned());
-        }
-    }
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,13 +157,5 @@ mod tests {
             r"\A(?:(?<A>94)(?=9([0-9]){8}(?![0-9]))(?<B>[0-9]+))\z"
         );
         assert_eq!(r.superset, r"\A(?:(?<A>94)(?<B>[0-9]+))\z");
-    }
-
-    #[test]
-    fn group_names_skip_lookbehinds() {
-        assert_eq!(
-            group_names(r"(?<A>x)(?<=y)(?<B2>z)(?<!w)"),
-            vec!["A".to_owned(), "B2".to_owned()]
-        );
     }
 }

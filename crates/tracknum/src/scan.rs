@@ -128,7 +128,7 @@ impl Scanner {
         while let Some(d) = find_digit(region, pos) {
             let word_start = word_start(region, d, floor);
             let run_start = run_start(region, word_start, floor);
-            self.collect_tokens(region, run_start);
+            self.collect_tokens(region, run_start, d);
             let Some(k) = self.tokens.iter().position(|t| t.end > d) else {
                 pos = d + 1;
                 continue;
@@ -152,10 +152,10 @@ impl Scanner {
         }
     }
 
-    /// Read the tokens of the run starting at `start`: tokens joined by single separators.
-    /// A Cyrillic word is no token; it may open the run ("трек RB 1234..."), but tokens are
-    /// never joined across it.
-    fn collect_tokens(&mut self, text: &[u8], start: usize) {
+    /// Read the tokens of the run holding byte `trigger`, from `start`: tokens joined by single
+    /// separators. A Cyrillic word is no token, and tokens are never joined across one: a token
+    /// glued to Cyrillic letters restarts the run (before the trigger) or ends it (after).
+    fn collect_tokens(&mut self, text: &[u8], start: usize, trigger: usize) {
         self.tokens.clear();
         let mut i = start;
         while self.tokens.len() < MAX_TOKENS {
@@ -165,17 +165,26 @@ impl Scanner {
             }
             match next_token(text, i) {
                 Some(tok) if tok.end <= word_end => {
-                    let glued = tok.start > i || tok.end < word_end;
-                    if tok.start > i && !self.tokens.is_empty() {
-                        break;
+                    if tok.start > i {
+                        // Not joinable with what came before: past the trigger the run is
+                        // over; before it, the run starts again here.
+                        if i > trigger {
+                            break;
+                        }
+                        self.tokens.clear();
                     }
-                    self.tokens.push(tok);
-                    if glued {
-                        break;
+                    let glued_after = tok.end < word_end;
+                    if glued_after && tok.end <= trigger {
+                        self.tokens.clear();
+                    } else {
+                        self.tokens.push(tok);
+                        if glued_after {
+                            break;
+                        }
                     }
                 }
-                _ if !self.tokens.is_empty() => break,
-                _ => {}
+                _ if word_end > trigger => break,
+                _ => self.tokens.clear(),
             }
             match separator_len(text, word_end) {
                 Some(n) if token_char(text, word_end + n).is_some() => i = word_end + n,

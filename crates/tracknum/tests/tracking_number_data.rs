@@ -100,6 +100,11 @@ fn every_test_number_of_every_data_file_is_judged_right() {
 }
 
 #[test]
+fn every_format_and_lookup_compiles() {
+    catalog().verify().expect("every data file compiles");
+}
+
+#[test]
 fn s10_carrier_is_the_issuing_post() {
     for (number, carrier, country) in [
         ("RB123456785GB", "royal-mail", "GB"),
@@ -232,4 +237,15 @@ fn candidates_are_ranked_best_first() {
         "{confidences:?}"
     );
     assert_eq!(id.candidates[0].format.id, "russian_post_14");
+}
+
+#[test]
+fn an_s10_typo_is_invalid_even_when_a_checkless_format_fits() {
+    // LX...CN fits DHL eCommerce's check-less shape too; the S10 check decides.
+    let id = identify("LX123456786CN");
+    assert!(!id.is_valid(), "{:?}", id.candidates);
+    assert_eq!(id.problems[0].code(), "check_digit_mismatch");
+    // Yanwen's private suffix is no country: not an S10 typo, a Yanwen number.
+    let yanwen = identify("UB123456789YP");
+    assert!(yanwen.candidates.iter().any(|c| c.format.id == "yanwen_yp"));
 }

@@ -1,6 +1,6 @@
 //! `posylka id`: identify numbers given as arguments or one per line on stdin.
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -19,28 +19,29 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = stdout.lock();
+    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 4096);
     let today = output::today();
     let mut id = Identification::default();
-    let mut emit = |input: &str, out: &mut BufWriter<_>| -> anyhow::Result<()> {
+    let mut emit = |input: &str, buf: &mut Vec<u8>| {
         let input = input.trim_end_matches(['\r', '\n']);
         if input.trim().is_empty() {
-            return Ok(());
+            return;
         }
         identify_into(input, &mut id);
         if args.json {
-            let verdict = Verdict {
+            Verdict {
                 input,
                 identification: &id,
                 offset: None,
                 today: Some(today),
-            };
-            serde_json::to_writer(&mut *out, &verdict)?;
-            out.write_all(b"\n")?;
+            }
+            .write(buf);
+            buf.push(b'\n');
         } else {
-            writeln!(out, "{}", output::readable(input, &id, today))?;
+            buf.extend_from_slice(output::readable(input, &id, today).as_bytes());
+            buf.push(b'\n');
         }
-        Ok(())
     };
     if args.numbers.is_empty() {
         let stdin = io::stdin();
@@ -57,13 +58,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             let text = std::str::from_utf8(&line)
                 .with_context(|| format!("standard input: line {n} is not valid UTF-8"))?;
-            emit(text, &mut out)?;
+            emit(text, &mut buf);
+            if buf.len() >= FLUSH_AT {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
         }
     } else {
         for number in &args.numbers {
-            emit(number, &mut out)?;
+            emit(number, &mut buf);
         }
     }
+    out.write_all(&buf)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Output is gathered in memory and written in blocks of about this size.
+const FLUSH_AT: usize = 1 << 16;

@@ -89,14 +89,16 @@ fn write_hit(
     today: (i32, u8),
 ) -> io::Result<()> {
     if json {
-        let verdict = Verdict {
+        let mut line = Vec::with_capacity(512);
+        Verdict {
             input: hit.text,
             identification: hit.identification,
             offset: Some(hit.offset),
             today: Some(today),
-        };
-        serde_json::to_writer(&mut *out, &verdict)?;
-        out.write_all(b"\n")
+        }
+        .write(&mut line);
+        line.push(b'\n');
+        out.write_all(&line)
     } else {
         if let Some(name) = file_name {
             write!(out, "{name}:")?;
