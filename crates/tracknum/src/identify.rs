@@ -327,10 +327,10 @@ pub fn identify_normalized_into(number: Normalized, out: &mut Identification) {
     // A near miss of a format more likely than the best fit is worth saying even when
     // something weaker fits (a Russian Post typo still fits a check-less 14-digit format).
     let best_confidence = out.candidates.first().map_or(0.0, |c| c.confidence);
-    if let Some(Problem::CheckDigitMismatch { format, .. }) = &near_miss {
-        if out.candidates.is_empty() || format.confidence > best_confidence {
-            out.problems.extend(near_miss.take());
-        }
+    if let Some(Problem::CheckDigitMismatch { format, .. }) = &near_miss
+        && (out.candidates.is_empty() || format.confidence > best_confidence)
+    {
+        out.problems.extend(near_miss.take());
     }
     if out.candidates.is_empty() {
         match unknown_country {
@@ -435,12 +435,12 @@ fn evaluate(format: &'static Format, hay: &str, caps: &mut Option<Captures>) -> 
         };
         let mut buf = [0u8; 2 * MAX_LEN];
         let mut len = 0;
-        if let Some((re, content)) = &format.prepend_if {
-            if re.is_match(serial).unwrap_or(false) {
-                let c = content.as_bytes();
-                buf[..c.len()].copy_from_slice(c);
-                len = c.len();
-            }
+        if let Some((re, content)) = &format.prepend_if
+            && re.is_match(serial).unwrap_or(false)
+        {
+            let c = content.as_bytes();
+            buf[..c.len()].copy_from_slice(c);
+            len = c.len();
         }
         buf[len..len + serial.len()].copy_from_slice(serial.as_bytes());
         len += serial.len();

@@ -190,7 +190,7 @@ fn confidence(out: &mut Vec<u8>, c: f32) {
     let percent = (c.clamp(0.0, 1.0) * 100.0).round() as u32;
     if percent == 100 {
         out.extend_from_slice(b"1.0");
-    } else if percent % 10 == 0 {
+    } else if percent.is_multiple_of(10) {
         let _ = write!(out, "0.{}", percent / 10);
     } else {
         let _ = write!(out, "0.{percent:02}");

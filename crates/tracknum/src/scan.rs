@@ -78,6 +78,8 @@ struct Token {
     norm: Normalized,
     digits: u32,
     letters: u32,
+    /// Every letter was written as a capital (numbers are; words in sentences are not).
+    capitals: bool,
 }
 
 impl Scanner {
@@ -128,6 +130,13 @@ impl Scanner {
         while let Some(d) = find_digit(region, pos) {
             let word_start = word_start(region, d, floor);
             let run_start = run_start(region, word_start, floor);
+            // Most digits in text are dates, prices and phone groups: count the run's digits
+            // byte by byte first, and skip the whole run when it cannot hold a number.
+            let (run_end, digits) = run_digits(region, run_start, d);
+            if digits < MIN_DIGITS {
+                pos = run_end.max(d + 1);
+                continue;
+            }
             self.collect_tokens(region, run_start, d);
             let Some(k) = self.tokens.iter().position(|t| t.end > d) else {
                 pos = d + 1;
@@ -206,20 +215,21 @@ impl Scanner {
             if s < k && self.tokens[s].norm.len() > 5 {
                 continue;
             }
-            // Longest first.
-            let mut ends = Vec::new();
+            // Longest first: the last end whose number still fits.
+            let mut last = s;
             let mut len = 0;
             for e in s..self.tokens.len() {
                 len += self.tokens[e].norm.len();
                 if len > MAX_LEN {
                     break;
                 }
-                if e >= k {
-                    ends.push(e);
-                }
+                last = e;
             }
-            for &e in ends.iter().rev() {
+            for e in (k..=last).rev() {
                 let toks = &self.tokens[s..=e];
+                if !plausible_pieces(toks) {
+                    continue;
+                }
                 let digits: u32 = toks.iter().map(|t| t.digits).sum();
                 let letters: u32 = toks.iter().map(|t| t.letters).sum();
                 let len: usize = toks.iter().map(|t| t.norm.len()).sum();
@@ -254,6 +264,22 @@ impl Scanner {
     }
 }
 
+/// Whether tokens can be the pieces of one number written with spaces (`RB 1234 5678 5GB`,
+/// `1Z 999 AA1 01 2345 6784`): pieces without digits only at the ends, short and in capitals;
+/// every middle piece holds a digit. Words of a sentence around a number fail this, which saves
+/// identifying every "your order 8190... has been" combination.
+fn plausible_pieces(toks: &[Token]) -> bool {
+    let Some((first, rest)) = toks.split_first() else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return true; // a single token
+    };
+    let letters_only_ok =
+        |t: &Token, max: usize| t.digits > 0 || (t.capitals && t.norm.len() <= max);
+    letters_only_ok(first, 5) && letters_only_ok(last, 3) && middle.iter().all(|t| t.digits > 0)
+}
+
 /// The position just after the last byte in `buf[from..]` that no number or separator can
 /// contain (so nothing spans it), or `from` when there is none yet.
 fn safe_cut(buf: &[u8], from: usize) -> usize {
@@ -263,29 +289,72 @@ fn safe_cut(buf: &[u8], from: usize) -> usize {
         .map_or(from, |p| from + p + 1)
 }
 
+/// The first ASCII digit at or after `from`, eight bytes at a time.
 fn find_digit(hay: &[u8], from: usize) -> Option<usize> {
-    const LANES: usize = 32;
     let rest = hay.get(from..)?;
-    let mut chunks = rest.chunks_exact(LANES);
+    let mut chunks = rest.chunks_exact(8);
     let mut offset = from;
     for chunk in &mut chunks {
-        // No early exit inside the chunk, so the compiler can check all 32 bytes at once.
-        let any = chunk
-            .iter()
-            .fold(false, |acc, &b| acc | (b.wrapping_sub(b'0') < 10));
-        if any {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if has_digit(u64::from_le_bytes(word)) {
             return chunk
                 .iter()
                 .position(u8::is_ascii_digit)
                 .map(|p| offset + p);
         }
-        offset += LANES;
+        offset += 8;
     }
     chunks
         .remainder()
         .iter()
         .position(u8::is_ascii_digit)
         .map(|p| offset + p)
+}
+
+/// Whether any of the eight bytes is an ASCII digit (0x30..=0x39), without a branch per byte.
+fn has_digit(x: u64) -> bool {
+    const LO: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    const SIXES: u64 = 0x0606_0606_0606_0606;
+    const TENS: u64 = 0x1010_1010_1010_1010;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte of `m` is zero exactly when the byte is a digit: its high nibble is 3 and its low
+    // nibble plus 6 does not reach 16 (no carry crosses bytes: 0x0F + 6 < 0x100).
+    let high_not_three = (x & !LO) ^ THREES;
+    let low_over_nine = ((x & LO) + SIXES) & TENS;
+    let m = high_not_three | low_over_nine;
+    // The classic "has a zero byte" test: exact for whether one exists.
+    (m.wrapping_sub(ONES) & !m & HIGHS) != 0
+}
+
+/// The end of the run that starts at `start` and holds byte `trigger`, and how many ASCII digits
+/// it has; bytes only, no decoding. Looks at most a number's length past the trigger.
+fn run_digits(text: &[u8], start: usize, trigger: usize) -> (usize, u32) {
+    let limit = (trigger + 2 * MAX_LEN).min(text.len());
+    let mut i = start;
+    let mut digits = 0;
+    while i < limit {
+        let b = text[i];
+        if b.is_ascii_alphanumeric() {
+            digits += u32::from(b.is_ascii_digit());
+            i += 1;
+        } else if b == 0xD0 || b == 0xD1 {
+            i += 2;
+        } else if let Some(n) = separator_len(text, i) {
+            if !text
+                .get(i + n)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == 0xD0 || c == 0xD1)
+            {
+                break;
+            }
+            i += n;
+        } else {
+            break;
+        }
+    }
+    (i.min(text.len()), digits)
 }
 
 /// A character that can be part of a token at `i`: (its ASCII form or 0 for other Cyrillic
@@ -298,8 +367,10 @@ fn token_char(text: &[u8], i: usize) -> Option<(u8, usize)> {
     if b == 0xD0 || b == 0xD1 {
         let c = *text.get(i + 1)?;
         if (0x80..=0xBF).contains(&c) {
-            let ch = char::from_u32((u32::from(b & 0x1F) << 6) | u32::from(c & 0x3F))?;
-            if ch.is_alphabetic() {
+            let code = (u32::from(b & 0x1F) << 6) | u32::from(c & 0x3F);
+            // Cyrillic letters: the block U+0400..U+04FF less its signs U+0482..U+0489.
+            if !(0x482..=0x489).contains(&code) {
+                let ch = char::from_u32(code)?;
                 return Some((cyrillic_lookalike(ch).unwrap_or(0), 2));
             }
         }
@@ -386,9 +457,8 @@ fn next_token(text: &[u8], mut i: usize) -> Option<Token> {
         if cyr == 0 || (cyr <= 2 && !foreign) {
             return Some(read_token(text, i));
         }
-        if token_char(text, j).is_none() {
-            return None; // the word ends in Cyrillic
-        }
+        // A word that ends in Cyrillic holds no token.
+        token_char(text, j)?;
         i = j;
     }
 }
@@ -397,6 +467,7 @@ fn read_token(text: &[u8], start: usize) -> Token {
     let mut norm = Normalized::empty();
     let mut i = start;
     let (mut digits, mut letters) = (0, 0);
+    let mut capitals = true;
     while let Some((c, n)) = token_char(text, i) {
         if n == 2 {
             // Stop before a Cyrillic word glued to the end ("RB...GBпришла").
@@ -422,6 +493,12 @@ fn read_token(text: &[u8], start: usize) -> Token {
             digits += 1;
         } else {
             letters += 1;
+            // ASCII: the byte itself; Cyrillic capitals are U+0400..U+042F (lead 0xD0, 0x80..0xAF).
+            capitals &= if n == 1 {
+                text[i].is_ascii_uppercase()
+            } else {
+                text[i] == 0xD0 && text[i + 1] <= 0xAF
+            };
         }
         i += n;
     }
@@ -431,6 +508,7 @@ fn read_token(text: &[u8], start: usize) -> Token {
         norm,
         digits,
         letters,
+        capitals,
     }
 }
 
@@ -499,6 +577,34 @@ mod tests {
         assert_eq!(hits("运单号RB123456785GB已发货"), ["RB123456785GB"]);
         assert_eq!(hits("номерRB123456785GB"), ["RB123456785GB"]);
         assert_eq!(hits("код РА123456785СN пришёл"), ["РА123456785СN"]);
+    }
+
+    #[test]
+    fn swar_digit_test_agrees_with_the_plain_one() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut bytes = [b'a'; 8];
+                bytes[pos] = b;
+                assert_eq!(
+                    has_digit(u64::from_le_bytes(bytes)),
+                    b.is_ascii_digit(),
+                    "{b:#x} at {pos}"
+                );
+            }
+        }
+        let text = b"no digits here at all, none; then 7 and more";
+        assert_eq!(find_digit(text, 0), Some(34));
+        assert_eq!(find_digit(text, 35), None);
+    }
+
+    #[test]
+    fn spaced_numbers_take_capital_letter_pieces_only() {
+        assert_eq!(hits("rb 1234 5678 5gb"), Vec::<String>::new());
+        assert_eq!(hits("see RB 1234 5678 5GB here"), ["RB 1234 5678 5GB"]);
+        assert_eq!(
+            hits("UPS 1Z 999 AA1 01 2345 6784 ok"),
+            ["1Z 999 AA1 01 2345 6784"]
+        );
     }
 
     #[test]
