@@ -1,0 +1,694 @@
+//! PostgreSQL storage for Posylka: one database shared by several server instances.
+//!
+//! Invariants:
+//! - every write is one transaction; a failed batch stores nothing;
+//! - concurrent instances stay consistent: linking a number takes a transaction-scoped
+//!   advisory lock on the number, and ingest locks the shipments whose status it recomputes
+//!   (in id order, so two ingests cannot deadlock);
+//! - the schema is versioned by `sqlx migrate` (`migrations/`, embedded); concurrent
+//!   migrations are serialised by sqlx's advisory lock.
+//!
+//! TLS is not compiled in: connect over loopback, a Unix socket or a private network.
+//!
+//! ```no_run
+//! use posylka_core::store::Store;
+//! use posylka_store_postgres::PgStore;
+//!
+//! # async fn demo() -> Result<(), posylka_core::store::StoreError> {
+//! let store = PgStore::connect("postgres://postgres@127.0.0.1:5432/posylka").await?;
+//! for shipment in store.list_shipments().await? {
+//!     println!("{} {:?}", shipment.id, shipment.status.map(|s| s.milestone));
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use posylka_core::number_window;
+use posylka_core::order::Order;
+use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
+use posylka_core::store::rows::{
+    self, CachedStatusRow, EventRow, ExtensionRow, NumberRow, OrderRow, ShipmentRow, StatusInputRow,
+};
+use posylka_core::store::{IngestReport, ShipmentTimeline, Store, StoreError};
+use posylka_core::timeline::{EventRecord, Timeline};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Postgres, Row};
+
+/// The embedded migrations (`crates/store-postgres/migrations`).
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Rows per `UNNEST` insert.
+const INSERT_CHUNK: usize = 10_000;
+
+/// A Posylka store in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::Backend(e.into())
+}
+
+impl PgStore {
+    /// Connects to `postgres://...` and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(Self::options(url)?).await
+    }
+
+    /// Connects with a `search_path` of `schema`, creating the schema if missing, and migrates
+    /// it: one database can hold several independent stores (used by tests).
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        let valid = !schema.is_empty()
+            && schema.len() <= 63
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(StoreError::InvalidLocation(format!(
+                "schema name {schema:?}: expected 1 to 63 of a-z, 0-9, _"
+            )));
+        }
+        let options = Self::options(url)?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(backend)?;
+        // The name was checked above to be a plain identifier.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&admin)
+        .await
+        .map_err(backend)?;
+        admin.close().await;
+        Self::connect_with(options.options([("search_path", schema)])).await
+    }
+
+    fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
+        // The message of a parse failure does not repeat the URL, which may hold a password.
+        PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::InvalidLocation(format!("not a usable postgres:// URL ({e})")))
+    }
+
+    /// Connects with prepared options and migrates the database.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (for benchmarks and diagnostics).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn get<'r, T>(row: &'r PgRow, index: usize) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    row.try_get(index).map_err(backend)
+}
+
+fn number_row(row: &PgRow) -> Result<NumberRow, StoreError> {
+    Ok(NumberRow {
+        shipment_id: get(row, 0)?,
+        number: get(row, 1)?,
+        leg: get(row, 2)?,
+        linked_at_us: get(row, 3)?,
+    })
+}
+
+async fn links_of_numbers(
+    conn: &mut PgConnection,
+    numbers: &[&str],
+) -> Result<Vec<NumberRow>, StoreError> {
+    sqlx::query(
+        "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers \
+         WHERE number = ANY($1)",
+    )
+    .bind(numbers)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(number_row)
+    .collect()
+}
+
+async fn load_shipments(
+    conn: &mut PgConnection,
+    ids: Option<&[i64]>,
+) -> Result<Vec<Shipment>, StoreError> {
+    // `$1 IS NULL` selects every shipment.
+    let shipments = sqlx::query(
+        "SELECT id, created_at_us, status_milestone, status_side, status_reason, \
+         status_at_us, status_offset_s, event_count FROM shipments \
+         WHERE $1::bigint[] IS NULL OR id = ANY($1) ORDER BY id",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| {
+        Ok(ShipmentRow {
+            id: get(row, 0)?,
+            created_at_us: get(row, 1)?,
+            status_milestone: get(row, 2)?,
+            status_side: get(row, 3)?,
+            status_reason: get(row, 4)?,
+            status_at_us: get(row, 5)?,
+            status_offset_s: get(row, 6)?,
+            event_count: get(row, 7)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+
+    let numbers = sqlx::query(
+        "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers \
+         WHERE $1::bigint[] IS NULL OR shipment_id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(number_row)
+    .collect::<Result<Vec<_>, StoreError>>()?;
+
+    let orders = sqlx::query(
+        "SELECT shipment_id, marketplace, order_number, placed_at_us, placed_offset_s, \
+         shipped_at_us, shipped_offset_s, price_cents, currency, protection_days, \
+         dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
+         seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
+         dispute_opened_at_us, dispute_opened_offset_s FROM orders \
+         WHERE $1::bigint[] IS NULL OR shipment_id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| {
+        Ok(OrderRow {
+            shipment_id: get(row, 0)?,
+            marketplace: get(row, 1)?,
+            order_number: get(row, 2)?,
+            placed_at_us: get(row, 3)?,
+            placed_offset_s: get(row, 4)?,
+            shipped_at_us: get(row, 5)?,
+            shipped_offset_s: get(row, 6)?,
+            price_cents: get(row, 7)?,
+            currency: get(row, 8)?,
+            protection_days: get(row, 9)?,
+            dest_country: get(row, 10)?,
+            dest_city: get(row, 11)?,
+            dest_postcode: get(row, 12)?,
+            seller_contacted_at_us: get(row, 13)?,
+            seller_contacted_offset_s: get(row, 14)?,
+            seller_replied_at_us: get(row, 15)?,
+            seller_replied_offset_s: get(row, 16)?,
+            dispute_opened_at_us: get(row, 17)?,
+            dispute_opened_offset_s: get(row, 18)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+
+    let extensions = sqlx::query(
+        "SELECT shipment_id, seq, days, granted_at_us, granted_offset_s \
+         FROM protection_extensions WHERE $1::bigint[] IS NULL OR shipment_id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| {
+        Ok(ExtensionRow {
+            shipment_id: get(row, 0)?,
+            seq: get(row, 1)?,
+            days: get(row, 2)?,
+            granted_at_us: get(row, 3)?,
+            granted_offset_s: get(row, 4)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+
+    rows::assemble_shipments(shipments, numbers, orders, extensions)
+}
+
+async fn shipment_exists(conn: &mut PgConnection, id: ShipmentId) -> Result<(), StoreError> {
+    let found = sqlx::query("SELECT 1 FROM shipments WHERE id = $1 FOR UPDATE")
+        .bind(id.get())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+    found.map(|_| ()).ok_or(StoreError::ShipmentNotFound(id))
+}
+
+/// Fails if linking `number` to `id` at `linked_at` is a repeat or makes the number ambiguous.
+/// Holds an advisory lock on the number until the transaction ends, so two instances cannot
+/// both pass the check.
+async fn check_link(
+    conn: &mut PgConnection,
+    id: Option<ShipmentId>,
+    number: &TrackingNumber,
+    linked_at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('posylka.number:' || $1))")
+        .bind(number.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let existing = links_of_numbers(conn, &[number.as_str()]).await?;
+    let mut others = Vec::new();
+    for row in &existing {
+        let link = row.to_linked_shipment()?;
+        if Some(link.shipment) == id {
+            return Err(StoreError::AlreadyLinked {
+                number: number.clone(),
+                shipment: link.shipment,
+            });
+        }
+        others.push(link);
+    }
+    number_window::check_new_link(&others, linked_at).map_err(|e| StoreError::NumberInUse {
+        number: number.clone(),
+        shipment: e.existing.shipment,
+        linked_at: e.existing.linked_at,
+    })
+}
+
+async fn insert_link(
+    conn: &mut PgConnection,
+    id: ShipmentId,
+    number: &TrackingNumber,
+    leg: Leg,
+    linked_at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO shipment_numbers (shipment_id, number, leg, linked_at_us) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id.get())
+    .bind(number.as_str())
+    .bind(leg.as_str())
+    .bind(linked_at.as_microsecond())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn write_order(
+    conn: &mut PgConnection,
+    id: ShipmentId,
+    order: Option<&Order>,
+) -> Result<(), StoreError> {
+    for sql in [
+        "DELETE FROM protection_extensions WHERE shipment_id = $1",
+        "DELETE FROM orders WHERE shipment_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
+    let Some(order) = order else { return Ok(()) };
+    let (o, extensions) = OrderRow::new(id, order);
+    sqlx::query(
+        "INSERT INTO orders (shipment_id, marketplace, order_number, placed_at_us, \
+         placed_offset_s, shipped_at_us, shipped_offset_s, price_cents, currency, \
+         protection_days, dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
+         seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
+         dispute_opened_at_us, dispute_opened_offset_s) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19)",
+    )
+    .bind(o.shipment_id)
+    .bind(o.marketplace)
+    .bind(o.order_number)
+    .bind(o.placed_at_us)
+    .bind(o.placed_offset_s)
+    .bind(o.shipped_at_us)
+    .bind(o.shipped_offset_s)
+    .bind(o.price_cents)
+    .bind(o.currency)
+    .bind(o.protection_days)
+    .bind(o.dest_country)
+    .bind(o.dest_city)
+    .bind(o.dest_postcode)
+    .bind(o.seller_contacted_at_us)
+    .bind(o.seller_contacted_offset_s)
+    .bind(o.seller_replied_at_us)
+    .bind(o.seller_replied_offset_s)
+    .bind(o.dispute_opened_at_us)
+    .bind(o.dispute_opened_offset_s)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    for e in extensions {
+        sqlx::query(
+            "INSERT INTO protection_extensions \
+             (shipment_id, seq, days, granted_at_us, granted_offset_s) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(e.shipment_id)
+        .bind(e.seq)
+        .bind(e.days)
+        .bind(e.granted_at_us)
+        .bind(e.granted_offset_s)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+async fn load_events(
+    conn: &mut PgConnection,
+    id: ShipmentId,
+) -> Result<Vec<EventRecord>, StoreError> {
+    sqlx::query(
+        "SELECT shipment_id, fingerprint, number, at_us, offset_s, source, text, code, \
+         location, milestone, side, reason FROM events WHERE shipment_id = $1",
+    )
+    .bind(id.get())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| {
+        EventRow {
+            shipment_id: get(row, 0)?,
+            fingerprint: get(row, 1)?,
+            number: get(row, 2)?,
+            at_us: get(row, 3)?,
+            offset_s: get(row, 4)?,
+            source: get(row, 5)?,
+            text: get(row, 6)?,
+            code: get(row, 7)?,
+            location: get(row, 8)?,
+            milestone: get(row, 9)?,
+            side: get(row, 10)?,
+            reason: get(row, 11)?,
+        }
+        .to_record()
+    })
+    .collect()
+}
+
+fn status_input(row: &PgRow, from: usize) -> Result<StatusInputRow, StoreError> {
+    Ok(StatusInputRow {
+        at_us: get(row, from)?,
+        offset_s: get(row, from + 1)?,
+        milestone: get(row, from + 2)?,
+        side: get(row, from + 3)?,
+        reason: get(row, from + 4)?,
+    })
+}
+
+/// Brings the cached status of the shipments that just received `inserted` rows up to date.
+/// The caller holds row locks on those shipments.
+async fn refresh_status(
+    conn: &mut PgConnection,
+    inserted: Vec<(i64, StatusInputRow)>,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let cached = sqlx::query(
+        "SELECT id, status_milestone, status_side, status_reason, status_at_us, \
+         status_offset_s, last_event_at_us, event_count FROM shipments WHERE id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| {
+        Ok(CachedStatusRow {
+            id: get(row, 0)?,
+            status_milestone: get(row, 1)?,
+            status_side: get(row, 2)?,
+            status_reason: get(row, 3)?,
+            status_at_us: get(row, 4)?,
+            status_offset_s: get(row, 5)?,
+            last_event_at_us: get(row, 6)?,
+            event_count: get(row, 7)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let (mut updates, reread) = rows::incremental_status_updates(&cached, inserted)?;
+    if !reread.is_empty() {
+        let fetched = sqlx::query(
+            "SELECT shipment_id, at_us, offset_s, milestone, side, reason FROM events \
+             WHERE shipment_id = ANY($1) ORDER BY shipment_id",
+        )
+        .bind(&reread)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let mut groups: Vec<(i64, Vec<StatusInputRow>)> = Vec::new();
+        for row in &fetched {
+            let id: i64 = get(row, 0)?;
+            let input = status_input(row, 1)?;
+            match groups.last_mut() {
+                Some((last, inputs)) if *last == id => inputs.push(input),
+                _ => groups.push((id, vec![input])),
+            }
+        }
+        for (id, inputs) in groups {
+            updates.push(rows::full_status_update(id, &inputs)?);
+        }
+    }
+    sqlx::query(
+        "UPDATE shipments AS s SET status_milestone = u.milestone, status_side = u.side, \
+         status_reason = u.reason, status_at_us = u.at_us, status_offset_s = u.offset_s, \
+         last_event_at_us = u.last_at_us, event_count = u.event_count \
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], \
+         $6::int4[], $7::bigint[], $8::bigint[]) \
+         AS u(id, milestone, side, reason, at_us, offset_s, last_at_us, event_count) \
+         WHERE s.id = u.id",
+    )
+    .bind(updates.iter().map(|u| u.id).collect::<Vec<_>>())
+    .bind(
+        updates
+            .iter()
+            .map(|u| u.columns.milestone)
+            .collect::<Vec<_>>(),
+    )
+    .bind(updates.iter().map(|u| u.columns.side).collect::<Vec<_>>())
+    .bind(updates.iter().map(|u| u.columns.reason).collect::<Vec<_>>())
+    .bind(updates.iter().map(|u| u.columns.at_us).collect::<Vec<_>>())
+    .bind(
+        updates
+            .iter()
+            .map(|u| u.columns.offset_s)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        updates
+            .iter()
+            .map(|u| u.last_event_at_us)
+            .collect::<Vec<_>>(),
+    )
+    .bind(updates.iter().map(|u| u.event_count).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Inserts the rows not stored yet; returns the shipment id and status columns of each new
+/// row. Exact because the caller holds row locks on the target shipments, which every ingest
+/// takes; reading the stored keys first is cheaper than a `RETURNING` row per insert.
+async fn insert_events(
+    conn: &mut PgConnection,
+    planned: Vec<EventRow>,
+    targets: &[i64],
+) -> Result<Vec<(i64, StatusInputRow)>, StoreError> {
+    let stored =
+        sqlx::query("SELECT shipment_id, fingerprint FROM events WHERE shipment_id = ANY($1)")
+            .bind(targets)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
+            .collect::<Result<HashSet<(i64, i64)>, StoreError>>()?;
+    let (fresh, inputs) = rows::unstored_rows(planned, &stored);
+    for chunk in fresh.chunks(INSERT_CHUNK) {
+        let col = |f: fn(&EventRow) -> Option<&str>| chunk.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO events (shipment_id, fingerprint, number, at_us, offset_s, source, \
+             text, code, location, milestone, side, reason) \
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], \
+             $5::int4[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
+             $11::text[], $12::text[]) \
+             ON CONFLICT (shipment_id, fingerprint) DO NOTHING",
+        )
+        .bind(chunk.iter().map(|r| r.shipment_id).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.fingerprint).collect::<Vec<_>>())
+        .bind(col(|r| Some(r.number.as_str())))
+        .bind(chunk.iter().map(|r| r.at_us).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.offset_s).collect::<Vec<_>>())
+        .bind(col(|r| Some(r.source.as_str())))
+        .bind(col(|r| Some(r.text.as_str())))
+        .bind(col(|r| r.code.as_deref()))
+        .bind(col(|r| r.location.as_deref()))
+        .bind(col(|r| Some(r.milestone.as_str())))
+        .bind(col(|r| r.side.as_deref()))
+        .bind(col(|r| r.reason.as_deref()))
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(inputs)
+}
+
+impl Store for PgStore {
+    async fn create_shipment(&self, new: &NewShipment) -> Result<ShipmentId, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        for (number, _) in new.numbers() {
+            check_link(&mut tx, None, number, new.created_at()).await?;
+        }
+        let row = sqlx::query("INSERT INTO shipments (created_at_us) VALUES ($1) RETURNING id")
+            .bind(new.created_at().as_microsecond())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let id = rows::shipment_id("shipments.id", get(&row, 0)?)?;
+        for (number, leg) in new.numbers() {
+            insert_link(&mut tx, id, number, *leg, new.created_at()).await?;
+        }
+        if let Some(order) = new.order() {
+            write_order(&mut tx, id, Some(order)).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn link_number(
+        &self,
+        id: ShipmentId,
+        number: &TrackingNumber,
+        leg: Leg,
+        linked_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        shipment_exists(&mut tx, id).await?;
+        check_link(&mut tx, Some(id), number, linked_at).await?;
+        insert_link(&mut tx, id, number, leg, linked_at).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn set_order(&self, id: ShipmentId, order: Option<&Order>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        shipment_exists(&mut tx, id).await?;
+        write_order(&mut tx, id, order).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn shipment(&self, id: ShipmentId) -> Result<Option<Shipment>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut found = load_shipments(&mut tx, Some(&[id.get()])).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found.pop())
+    }
+
+    async fn find_by_number(&self, number: &TrackingNumber) -> Result<Vec<Shipment>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut links = links_of_numbers(&mut tx, &[number.as_str()]).await?;
+        links.sort_by_key(|l| std::cmp::Reverse((l.linked_at_us, l.shipment_id)));
+        let ids: Vec<i64> = links.iter().map(|l| l.shipment_id).collect();
+        let mut found = load_shipments(&mut tx, Some(&ids)).await?;
+        tx.commit().await.map_err(backend)?;
+        found.sort_by_key(|s| ids.iter().position(|id| *id == s.id.get()));
+        Ok(found)
+    }
+
+    async fn list_shipments(&self) -> Result<Vec<Shipment>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let all = load_shipments(&mut tx, None).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(all)
+    }
+
+    async fn ingest(&self, records: &[EventRecord]) -> Result<IngestReport, StoreError> {
+        let mut report = IngestReport {
+            received: records.len(),
+            ..IngestReport::default()
+        };
+        if records.is_empty() {
+            return Ok(report);
+        }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let links = links_of_numbers(&mut tx, &rows::distinct_numbers(records)).await?;
+        // Fails before any write when a number is unknown; dropping `tx` rolls back.
+        let planned = rows::plan_ingest(records, &links)?;
+        // Lock the target shipments (in id order, so concurrent ingests cannot deadlock) before
+        // inserting: a concurrent ingest into the same shipments waits for this one to
+        // commit, so its status recomputation sees these events.
+        let mut targets: Vec<i64> = planned.iter().map(|r| r.shipment_id).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        sqlx::query("SELECT id FROM shipments WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&targets)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let inserted = insert_events(&mut tx, planned, &targets).await?;
+        report.inserted = inserted.len();
+        report.duplicates = records.len() - inserted.len();
+        let mut changed: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+        changed.sort_unstable();
+        changed.dedup();
+        report.shipments_changed = changed.len();
+        refresh_status(&mut tx, inserted).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(report)
+    }
+
+    async fn shipment_timeline(
+        &self,
+        id: ShipmentId,
+    ) -> Result<Option<ShipmentTimeline>, StoreError> {
+        // REPEATABLE READ: the shipment and its events come from one snapshot.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            .await
+            .map_err(backend)?;
+        let Some(shipment) = load_shipments(&mut tx, Some(&[id.get()])).await?.pop() else {
+            return Ok(None);
+        };
+        let records = load_events(&mut tx, id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(ShipmentTimeline {
+            shipment,
+            timeline: Timeline::build(records),
+        }))
+    }
+}

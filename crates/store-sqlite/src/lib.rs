@@ -1,0 +1,668 @@
+//! SQLite storage for Posylka: the embedded default. One file, WAL journal, created and
+//! migrated on first open, nothing to set up.
+//!
+//! Invariants:
+//! - every write is one `BEGIN IMMEDIATE` transaction, so a crash loses nothing that was
+//!   acknowledged and a failed batch stores nothing;
+//! - pragmas on every connection: `journal_mode=WAL`, `synchronous=NORMAL`,
+//!   `foreign_keys=ON`, a 5 s busy timeout;
+//! - the schema is versioned by `sqlx migrate` (`migrations/`, embedded in the binary).
+//!
+//! ```
+//! use posylka_core::shipment::{Leg, NewShipment, TrackingNumber};
+//! use posylka_core::store::Store;
+//! use posylka_store_sqlite::SqliteStore;
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let store = SqliteStore::in_memory().await?;
+//! let number = TrackingNumber::parse("RS123456789CN")?;
+//! let new = NewShipment::new(vec![(number.clone(), Leg::Through)], jiff::Timestamp::now())?;
+//! let id = store.create_shipment(&new).await?;
+//! assert_eq!(store.find_by_number(&number).await?[0].id, id);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use posylka_core::number_window;
+use posylka_core::order::Order;
+use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
+use posylka_core::store::rows::{
+    self, CachedStatusRow, EventRow, ExtensionRow, NumberRow, OrderRow, ShipmentRow, StatusInputRow,
+};
+use posylka_core::store::{IngestReport, ShipmentTimeline, Store, StoreError};
+use posylka_core::timeline::{EventRecord, Timeline};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+/// The embedded migrations (`crates/store-sqlite/migrations`).
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Rows per multi-row INSERT: 12 columns each stays far below SQLite's 32 766 parameters.
+const INSERT_CHUNK: usize = 1000;
+/// Values per `IN (...)` list.
+const IN_CHUNK: usize = 500;
+
+/// A Posylka store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::Backend(e.into())
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` and migrates it.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        Self::connect(options, 4).await
+    }
+
+    /// Opens `sqlite://PATH`, `sqlite:PATH` or `sqlite::memory:`.
+    pub async fn open_url(url: &str) -> Result<Self, StoreError> {
+        let rest = url
+            .strip_prefix("sqlite:")
+            .ok_or_else(|| StoreError::InvalidLocation(format!("not a sqlite: URL: {url}")))?;
+        if rest == ":memory:" || rest == "//:memory:" {
+            return Self::in_memory().await;
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::InvalidLocation(e.to_string()))?
+            .create_if_missing(true);
+        Self::connect(options, 4).await
+    }
+
+    /// A private in-memory database (one connection), for tests and dry runs.
+    pub async fn in_memory() -> Result<Self, StoreError> {
+        Self::connect(SqliteConnectOptions::new().in_memory(true), 1).await
+    }
+
+    async fn connect(options: SqliteConnectOptions, connections: u32) -> Result<Self, StoreError> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            // An in-memory database lives only as long as its connection.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (for benchmarks and diagnostics).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
+        // IMMEDIATE takes the write lock up front, so a second writer waits (busy timeout)
+        // instead of failing when it upgrades a read transaction.
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+}
+
+fn get<'r, T>(row: &'r SqliteRow, index: usize) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+{
+    row.try_get(index).map_err(backend)
+}
+
+async fn links_of_numbers(
+    conn: &mut SqliteConnection,
+    numbers: &[&str],
+) -> Result<Vec<NumberRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in numbers.chunks(IN_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers WHERE number IN (",
+        );
+        let mut list = qb.separated(", ");
+        for n in chunk {
+            list.push_bind(*n);
+        }
+        qb.push(")");
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            out.push(number_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+fn number_row(row: &SqliteRow) -> Result<NumberRow, StoreError> {
+    Ok(NumberRow {
+        shipment_id: get(row, 0)?,
+        number: get(row, 1)?,
+        leg: get(row, 2)?,
+        linked_at_us: get(row, 3)?,
+    })
+}
+
+/// Which shipments to load.
+enum Which<'a> {
+    All,
+    Ids(&'a [i64]),
+}
+
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, column: &str, which: &Which<'_>) {
+    if let Which::Ids(ids) = which {
+        qb.push(format_args!(" WHERE {column} IN ("));
+        let mut list = qb.separated(", ");
+        for id in *ids {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+    }
+}
+
+async fn load_shipments(
+    conn: &mut SqliteConnection,
+    which: Which<'_>,
+) -> Result<Vec<Shipment>, StoreError> {
+    let chunks: Vec<Which<'_>> = match which {
+        Which::All => vec![Which::All],
+        Which::Ids(ids) => ids.chunks(IN_CHUNK).map(Which::Ids).collect(),
+    };
+    let mut out = Vec::new();
+    for which in chunks {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, created_at_us, status_milestone, status_side, status_reason, \
+             status_at_us, status_offset_s, event_count FROM shipments",
+        );
+        push_filter(&mut qb, "id", &which);
+        qb.push(" ORDER BY id");
+        let mut shipments = Vec::new();
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            shipments.push(ShipmentRow {
+                id: get(&row, 0)?,
+                created_at_us: get(&row, 1)?,
+                status_milestone: get(&row, 2)?,
+                status_side: get(&row, 3)?,
+                status_reason: get(&row, 4)?,
+                status_at_us: get(&row, 5)?,
+                status_offset_s: get(&row, 6)?,
+                event_count: get(&row, 7)?,
+            });
+        }
+
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers",
+        );
+        push_filter(&mut qb, "shipment_id", &which);
+        let mut numbers = Vec::new();
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            numbers.push(number_row(&row)?);
+        }
+
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT shipment_id, marketplace, order_number, placed_at_us, placed_offset_s, \
+             shipped_at_us, shipped_offset_s, price_cents, currency, protection_days, \
+             dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
+             seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
+             dispute_opened_at_us, dispute_opened_offset_s FROM orders",
+        );
+        push_filter(&mut qb, "shipment_id", &which);
+        let mut orders = Vec::new();
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            orders.push(OrderRow {
+                shipment_id: get(&row, 0)?,
+                marketplace: get(&row, 1)?,
+                order_number: get(&row, 2)?,
+                placed_at_us: get(&row, 3)?,
+                placed_offset_s: get(&row, 4)?,
+                shipped_at_us: get(&row, 5)?,
+                shipped_offset_s: get(&row, 6)?,
+                price_cents: get(&row, 7)?,
+                currency: get(&row, 8)?,
+                protection_days: get(&row, 9)?,
+                dest_country: get(&row, 10)?,
+                dest_city: get(&row, 11)?,
+                dest_postcode: get(&row, 12)?,
+                seller_contacted_at_us: get(&row, 13)?,
+                seller_contacted_offset_s: get(&row, 14)?,
+                seller_replied_at_us: get(&row, 15)?,
+                seller_replied_offset_s: get(&row, 16)?,
+                dispute_opened_at_us: get(&row, 17)?,
+                dispute_opened_offset_s: get(&row, 18)?,
+            });
+        }
+
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT shipment_id, seq, days, granted_at_us, granted_offset_s \
+             FROM protection_extensions",
+        );
+        push_filter(&mut qb, "shipment_id", &which);
+        let mut extensions = Vec::new();
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            extensions.push(ExtensionRow {
+                shipment_id: get(&row, 0)?,
+                seq: get(&row, 1)?,
+                days: get(&row, 2)?,
+                granted_at_us: get(&row, 3)?,
+                granted_offset_s: get(&row, 4)?,
+            });
+        }
+        out.extend(rows::assemble_shipments(
+            shipments, numbers, orders, extensions,
+        )?);
+    }
+    Ok(out)
+}
+
+async fn shipment_exists(conn: &mut SqliteConnection, id: ShipmentId) -> Result<(), StoreError> {
+    let found = sqlx::query("SELECT 1 FROM shipments WHERE id = ?")
+        .bind(id.get())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+    found.map(|_| ()).ok_or(StoreError::ShipmentNotFound(id))
+}
+
+/// Fails if linking `number` to `id` at `linked_at` is a repeat or makes the number ambiguous.
+async fn check_link(
+    conn: &mut SqliteConnection,
+    id: Option<ShipmentId>,
+    number: &TrackingNumber,
+    linked_at: Timestamp,
+) -> Result<(), StoreError> {
+    let existing = links_of_numbers(conn, &[number.as_str()]).await?;
+    let mut others = Vec::new();
+    for row in &existing {
+        let link = row.to_linked_shipment()?;
+        if Some(link.shipment) == id {
+            return Err(StoreError::AlreadyLinked {
+                number: number.clone(),
+                shipment: link.shipment,
+            });
+        }
+        others.push(link);
+    }
+    number_window::check_new_link(&others, linked_at).map_err(|e| StoreError::NumberInUse {
+        number: number.clone(),
+        shipment: e.existing.shipment,
+        linked_at: e.existing.linked_at,
+    })
+}
+
+async fn insert_link(
+    conn: &mut SqliteConnection,
+    id: ShipmentId,
+    number: &TrackingNumber,
+    leg: Leg,
+    linked_at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO shipment_numbers (shipment_id, number, leg, linked_at_us) VALUES (?, ?, ?, ?)",
+    )
+    .bind(id.get())
+    .bind(number.as_str())
+    .bind(leg.as_str())
+    .bind(linked_at.as_microsecond())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn write_order(
+    conn: &mut SqliteConnection,
+    id: ShipmentId,
+    order: Option<&Order>,
+) -> Result<(), StoreError> {
+    for sql in [
+        "DELETE FROM protection_extensions WHERE shipment_id = ?",
+        "DELETE FROM orders WHERE shipment_id = ?",
+    ] {
+        sqlx::query(sql)
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
+    let Some(order) = order else { return Ok(()) };
+    let (o, extensions) = OrderRow::new(id, order);
+    sqlx::query(
+        "INSERT INTO orders (shipment_id, marketplace, order_number, placed_at_us, \
+         placed_offset_s, shipped_at_us, shipped_offset_s, price_cents, currency, \
+         protection_days, dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
+         seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
+         dispute_opened_at_us, dispute_opened_offset_s) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(o.shipment_id)
+    .bind(o.marketplace)
+    .bind(o.order_number)
+    .bind(o.placed_at_us)
+    .bind(o.placed_offset_s)
+    .bind(o.shipped_at_us)
+    .bind(o.shipped_offset_s)
+    .bind(o.price_cents)
+    .bind(o.currency)
+    .bind(o.protection_days)
+    .bind(o.dest_country)
+    .bind(o.dest_city)
+    .bind(o.dest_postcode)
+    .bind(o.seller_contacted_at_us)
+    .bind(o.seller_contacted_offset_s)
+    .bind(o.seller_replied_at_us)
+    .bind(o.seller_replied_offset_s)
+    .bind(o.dispute_opened_at_us)
+    .bind(o.dispute_opened_offset_s)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    for e in extensions {
+        sqlx::query(
+            "INSERT INTO protection_extensions \
+             (shipment_id, seq, days, granted_at_us, granted_offset_s) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(e.shipment_id)
+        .bind(e.seq)
+        .bind(e.days)
+        .bind(e.granted_at_us)
+        .bind(e.granted_offset_s)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+async fn load_events(
+    conn: &mut SqliteConnection,
+    id: ShipmentId,
+) -> Result<Vec<EventRecord>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT shipment_id, fingerprint, number, at_us, offset_s, source, text, code, \
+         location, milestone, side, reason FROM events WHERE shipment_id = ?",
+    )
+    .bind(id.get())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    rows.iter()
+        .map(|row| {
+            EventRow {
+                shipment_id: get(row, 0)?,
+                fingerprint: get(row, 1)?,
+                number: get(row, 2)?,
+                at_us: get(row, 3)?,
+                offset_s: get(row, 4)?,
+                source: get(row, 5)?,
+                text: get(row, 6)?,
+                code: get(row, 7)?,
+                location: get(row, 8)?,
+                milestone: get(row, 9)?,
+                side: get(row, 10)?,
+                reason: get(row, 11)?,
+            }
+            .to_record()
+        })
+        .collect()
+}
+
+fn status_input(row: &SqliteRow, from: usize) -> Result<StatusInputRow, StoreError> {
+    Ok(StatusInputRow {
+        at_us: get(row, from)?,
+        offset_s: get(row, from + 1)?,
+        milestone: get(row, from + 2)?,
+        side: get(row, from + 3)?,
+        reason: get(row, from + 4)?,
+    })
+}
+
+/// Brings the cached status of the shipments that just received `inserted` rows up to date.
+async fn refresh_status(
+    conn: &mut SqliteConnection,
+    inserted: Vec<(i64, StatusInputRow)>,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut cached = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, status_milestone, status_side, status_reason, status_at_us, \
+             status_offset_s, last_event_at_us, event_count FROM shipments",
+        );
+        push_filter(&mut qb, "id", &Which::Ids(chunk));
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            cached.push(CachedStatusRow {
+                id: get(&row, 0)?,
+                status_milestone: get(&row, 1)?,
+                status_side: get(&row, 2)?,
+                status_reason: get(&row, 3)?,
+                status_at_us: get(&row, 4)?,
+                status_offset_s: get(&row, 5)?,
+                last_event_at_us: get(&row, 6)?,
+                event_count: get(&row, 7)?,
+            });
+        }
+    }
+    let (mut updates, reread) = rows::incremental_status_updates(&cached, inserted)?;
+    for chunk in reread.chunks(IN_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT shipment_id, at_us, offset_s, milestone, side, reason FROM events",
+        );
+        push_filter(&mut qb, "shipment_id", &Which::Ids(chunk));
+        qb.push(" ORDER BY shipment_id");
+        let fetched = qb.build().fetch_all(&mut *conn).await.map_err(backend)?;
+        let mut groups: Vec<(i64, Vec<StatusInputRow>)> = Vec::new();
+        for row in &fetched {
+            let id: i64 = get(row, 0)?;
+            let input = status_input(row, 1)?;
+            match groups.last_mut() {
+                Some((last, inputs)) if *last == id => inputs.push(input),
+                _ => groups.push((id, vec![input])),
+            }
+        }
+        for (id, inputs) in groups {
+            updates.push(rows::full_status_update(id, &inputs)?);
+        }
+    }
+    for chunk in updates.chunks(IN_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "WITH u (id, milestone, side, reason, at_us, offset_s, last_at_us, event_count) AS (",
+        );
+        qb.push_values(chunk, |mut b, u| {
+            b.push_bind(u.id)
+                .push_bind(u.columns.milestone)
+                .push_bind(u.columns.side)
+                .push_bind(u.columns.reason)
+                .push_bind(u.columns.at_us)
+                .push_bind(u.columns.offset_s)
+                .push_bind(u.last_event_at_us)
+                .push_bind(u.event_count);
+        });
+        qb.push(
+            ") UPDATE shipments SET status_milestone = u.milestone, status_side = u.side, \
+             status_reason = u.reason, status_at_us = u.at_us, status_offset_s = u.offset_s, \
+             last_event_at_us = u.last_at_us, event_count = u.event_count \
+             FROM u WHERE shipments.id = u.id",
+        );
+        qb.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Inserts the rows not stored yet; returns the shipment id and status columns of each new
+/// row. Exact because the write transaction is exclusive (`BEGIN IMMEDIATE`); reading the
+/// stored keys first is much cheaper than a `RETURNING` row per insert.
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    planned: Vec<EventRow>,
+) -> Result<Vec<(i64, StatusInputRow)>, StoreError> {
+    let mut targets: Vec<i64> = planned.iter().map(|r| r.shipment_id).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let mut stored = HashSet::new();
+    for chunk in targets.chunks(IN_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT shipment_id, fingerprint FROM events");
+        push_filter(&mut qb, "shipment_id", &Which::Ids(chunk));
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            stored.insert((get(&row, 0)?, get(&row, 1)?));
+        }
+    }
+    let (fresh, inputs) = rows::unstored_rows(planned, &stored);
+    for chunk in fresh.chunks(INSERT_CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO events (shipment_id, fingerprint, number, at_us, offset_s, source, \
+             text, code, location, milestone, side, reason) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.shipment_id)
+                .push_bind(r.fingerprint)
+                .push_bind(r.number.as_str())
+                .push_bind(r.at_us)
+                .push_bind(r.offset_s)
+                .push_bind(r.source.as_str())
+                .push_bind(r.text.as_str())
+                .push_bind(r.code.as_deref())
+                .push_bind(r.location.as_deref())
+                .push_bind(r.milestone.as_str())
+                .push_bind(r.side.as_deref())
+                .push_bind(r.reason.as_deref());
+        });
+        qb.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(inputs)
+}
+
+impl Store for SqliteStore {
+    async fn create_shipment(&self, new: &NewShipment) -> Result<ShipmentId, StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (number, _) in new.numbers() {
+            check_link(&mut tx, None, number, new.created_at()).await?;
+        }
+        let row = sqlx::query("INSERT INTO shipments (created_at_us) VALUES (?) RETURNING id")
+            .bind(new.created_at().as_microsecond())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let id = rows::shipment_id("shipments.id", get(&row, 0)?)?;
+        for (number, leg) in new.numbers() {
+            insert_link(&mut tx, id, number, *leg, new.created_at()).await?;
+        }
+        if let Some(order) = new.order() {
+            write_order(&mut tx, id, Some(order)).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn link_number(
+        &self,
+        id: ShipmentId,
+        number: &TrackingNumber,
+        leg: Leg,
+        linked_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        shipment_exists(&mut tx, id).await?;
+        check_link(&mut tx, Some(id), number, linked_at).await?;
+        insert_link(&mut tx, id, number, leg, linked_at).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn set_order(&self, id: ShipmentId, order: Option<&Order>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        shipment_exists(&mut tx, id).await?;
+        write_order(&mut tx, id, order).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn shipment(&self, id: ShipmentId) -> Result<Option<Shipment>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut found = load_shipments(&mut tx, Which::Ids(&[id.get()])).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found.pop())
+    }
+
+    async fn find_by_number(&self, number: &TrackingNumber) -> Result<Vec<Shipment>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut links = links_of_numbers(&mut tx, &[number.as_str()]).await?;
+        links.sort_by_key(|l| std::cmp::Reverse((l.linked_at_us, l.shipment_id)));
+        let ids: Vec<i64> = links.iter().map(|l| l.shipment_id).collect();
+        let mut found = load_shipments(&mut tx, Which::Ids(&ids)).await?;
+        tx.commit().await.map_err(backend)?;
+        found.sort_by_key(|s| ids.iter().position(|id| *id == s.id.get()));
+        Ok(found)
+    }
+
+    async fn list_shipments(&self) -> Result<Vec<Shipment>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let all = load_shipments(&mut tx, Which::All).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(all)
+    }
+
+    async fn ingest(&self, records: &[EventRecord]) -> Result<IngestReport, StoreError> {
+        let mut report = IngestReport {
+            received: records.len(),
+            ..IngestReport::default()
+        };
+        if records.is_empty() {
+            return Ok(report);
+        }
+        let mut tx = self.begin_write().await?;
+        let links = links_of_numbers(&mut tx, &rows::distinct_numbers(records)).await?;
+        // Fails before any write when a number is unknown; dropping `tx` rolls back.
+        let planned = rows::plan_ingest(records, &links)?;
+        let inserted = insert_events(&mut tx, planned).await?;
+        report.inserted = inserted.len();
+        report.duplicates = records.len() - inserted.len();
+        let mut changed: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+        changed.sort_unstable();
+        changed.dedup();
+        report.shipments_changed = changed.len();
+        refresh_status(&mut tx, inserted).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(report)
+    }
+
+    async fn shipment_timeline(
+        &self,
+        id: ShipmentId,
+    ) -> Result<Option<ShipmentTimeline>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let Some(shipment) = load_shipments(&mut tx, Which::Ids(&[id.get()]))
+            .await?
+            .pop()
+        else {
+            return Ok(None);
+        };
+        let records = load_events(&mut tx, id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(ShipmentTimeline {
+            shipment,
+            timeline: Timeline::build(records),
+        }))
+    }
+}
