@@ -22,6 +22,8 @@ enum Command {
     Id(cmd::id::Args),
     /// Find every tracking and order number in text (e-mails, SMS, pasted pages).
     Scan(cmd::scan::Args),
+    /// Map carrier events (JSON Lines on stdin) to milestones.
+    Normalize(cmd::normalize::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Id(args) => cmd::id::run(args),
         Command::Scan(args) => cmd::scan::run(args),
+        Command::Normalize(args) => cmd::normalize::run(args),
     };
     match result {
         Ok(code) => code,

@@ -4,27 +4,10 @@ use std::fmt::Write as _;
 
 use tracknum::{Identification, NumberKind};
 
-/// Today's (year, month) in UTC, to date Russian Post labels.
+/// Today's (year, month) in the local time zone, to date Russian Post labels.
 pub fn today() -> (i32, u8) {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() / 86_400)
-        .unwrap_or(0) as i64;
-    civil_from_days(days)
-}
-
-/// (year, month) of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i32, u8) {
-    // Howard Hinnant's days-to-civil conversion, public-domain arithmetic.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year as i32, month as u8)
+    let now = jiff::Zoned::now();
+    (i32::from(now.year()), now.month().unsigned_abs())
 }
 
 /// One readable line (plus indented detail lines) for a verdict.
@@ -72,16 +55,4 @@ pub fn readable(input: &str, id: &Identification, today: (i32, u8)) -> String {
         let _ = write!(out, "\n  ! {}", p.message());
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1));
-        assert_eq!(civil_from_days(20_413), (2025, 11)); // 2025-11-21
-        assert_eq!(civil_from_days(11_016), (2000, 3)); // 2000-02-29 is day 11016? -> March 1
-    }
 }
