@@ -24,6 +24,16 @@ enum Command {
     Scan(cmd::scan::Args),
     /// Map carrier events (JSON Lines on stdin) to milestones.
     Normalize(cmd::normalize::Args),
+    /// Start following a parcel: a shipment with its tracking number and optional order.
+    Add(cmd::add::Args),
+    /// Attach another tracking number to a shipment.
+    Link(cmd::link::Args),
+    /// Store carrier events for the shipments.
+    Events(cmd::events::Args),
+    /// List shipments with their current milestone.
+    List(cmd::list::Args),
+    /// Show a shipment's timeline.
+    Show(cmd::show::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +42,11 @@ fn main() -> ExitCode {
         Command::Id(args) => cmd::id::run(args),
         Command::Scan(args) => cmd::scan::run(args),
         Command::Normalize(args) => cmd::normalize::run(args),
+        Command::Add(args) => cmd::add::run(args),
+        Command::Link(args) => cmd::link::run(args),
+        Command::Events(args) => cmd::events::run(args),
+        Command::List(args) => cmd::list::run(args),
+        Command::Show(args) => cmd::show::run(args),
     };
     match result {
         Ok(code) => code,
