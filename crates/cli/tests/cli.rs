@@ -1,23 +1,11 @@
 //! The `posylka` binary, run as a user runs it: arguments, standard input, exit codes, JSON.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+mod common;
 
 fn posylka(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_posylka"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("posylka starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("posylka finishes")
+    common::run_posylka(args, stdin, |_| {})
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {

@@ -1,9 +1,10 @@
 //! The store commands (`add`, `link`, `events import`, `list`, `show`) run as a user runs
 //! them, against a fresh SQLite file per test.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+mod common;
 
 use serde_json::Value;
 
@@ -30,23 +31,12 @@ impl Db {
 
     /// Runs `posylka ARGS --db FILE` with `stdin`.
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_posylka"))
-            .args(args)
-            .args(["--db", &self.path()])
-            .env_remove("POSYLKA_DATABASE_URL")
-            .env("TZ", "UTC")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("posylka starts");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("posylka finishes")
+        let db = self.path();
+        common::run_posylka(args, stdin.as_bytes(), |c| {
+            c.args(["--db", &db])
+                .env_remove("POSYLKA_DATABASE_URL")
+                .env("TZ", "UTC");
+        })
     }
 
     /// Runs and expects success; returns standard output.

@@ -1,0 +1,23 @@
+//! Running the real `posylka` binary, shared by the CLI test files.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Run `posylka ARGS` with `stdin`, plus extra arguments and environment set by `setup`.
+pub fn run_posylka(args: &[&str], stdin: &[u8], setup: impl FnOnce(&mut Command)) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_posylka"));
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    setup(&mut command);
+    let mut child = command.spawn().expect("posylka starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("posylka finishes")
+}
