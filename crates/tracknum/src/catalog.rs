@@ -351,14 +351,7 @@ impl Format {
         let at = |e: String| format!("{} ({}): {e}", self.source_file, self.id);
         if self.has_lookaround {
             let re = fancy_regex::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
-            let mut names: Vec<(String, Vec<String>)> = Vec::new();
-            for name in re.capture_names().flatten() {
-                let base = base_name(name);
-                match names.iter_mut().find(|(b, _)| b == base) {
-                    Some((_, v)) => v.push(name.to_owned()),
-                    None => names.push((base.to_owned(), vec![name.to_owned()])),
-                }
-            }
+            let names = by_base_name(re.capture_names().flatten().map(|n| (n, n.to_owned())));
             return Ok(Compiled::Fancy(re, names));
         }
         let hir = regex_syntax::parse(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
@@ -367,21 +360,27 @@ impl Format {
             return Ok(Compiled::Static(groups));
         }
         let re = meta::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
-        let mut indexes: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, name) in re
-            .group_info()
-            .pattern_names(regex_automata::PatternID::ZERO)
-            .enumerate()
-        {
-            let Some(name) = name else { continue };
-            let base = base_name(name);
-            match indexes.iter_mut().find(|(b, _)| b == base) {
-                Some((_, v)) => v.push(i),
-                None => indexes.push((base.to_owned(), vec![i])),
-            }
-        }
+        let indexes = by_base_name(
+            re.group_info()
+                .pattern_names(regex_automata::PatternID::ZERO)
+                .enumerate()
+                .filter_map(|(i, name)| Some((name?, i))),
+        );
         Ok(Compiled::Meta(re, indexes))
     }
+}
+
+/// Group each capture group's value under its base name, in order of first appearance.
+fn by_base_name<'a, T>(groups: impl Iterator<Item = (&'a str, T)>) -> Vec<(String, Vec<T>)> {
+    let mut out: Vec<(String, Vec<T>)> = Vec::new();
+    for (name, value) in groups {
+        let base = base_name(name);
+        match out.iter_mut().find(|(b, _)| b == base) {
+            Some((_, v)) => v.push(value),
+            None => out.push((base.to_owned(), vec![value])),
+        }
+    }
+    out
 }
 
 /// The fixed length of `hir`, recording each named group's fixed span; `None` when a length or

@@ -442,18 +442,7 @@ fn separator_len(text: &[u8], i: usize) -> Option<usize> {
 fn next_token(text: &[u8], mut i: usize) -> Option<Token> {
     loop {
         token_char(text, i)?;
-        // A Cyrillic stretch: measure it.
-        let mut j = i;
-        let mut cyr = 0;
-        let mut foreign = false;
-        while let Some((c, n)) = token_char(text, j) {
-            if n == 1 {
-                break;
-            }
-            cyr += 1;
-            foreign |= c == 0;
-            j += n;
-        }
+        let (cyr, foreign, j) = cyrillic_stretch(text, i);
         if cyr == 0 || (cyr <= 2 && !foreign) {
             return Some(read_token(text, i));
         }
@@ -461,6 +450,19 @@ fn next_token(text: &[u8], mut i: usize) -> Option<Token> {
         token_char(text, j)?;
         i = j;
     }
+}
+
+/// The Cyrillic letters starting at `i`: how many, whether any has no Latin look-alike, and
+/// where the stretch ends.
+fn cyrillic_stretch(text: &[u8], mut i: usize) -> (usize, bool, usize) {
+    let mut count = 0;
+    let mut foreign = false;
+    while let Some((c, 2)) = token_char(text, i) {
+        count += 1;
+        foreign |= c == 0;
+        i += 2;
+    }
+    (count, foreign, i)
 }
 
 fn read_token(text: &[u8], start: usize) -> Token {
@@ -471,17 +473,7 @@ fn read_token(text: &[u8], start: usize) -> Token {
     while let Some((c, n)) = token_char(text, i) {
         if n == 2 {
             // Stop before a Cyrillic word glued to the end ("RB...GBпришла").
-            let mut j = i;
-            let mut cyr = 0;
-            let mut foreign = false;
-            while let Some((c2, n2)) = token_char(text, j) {
-                if n2 == 1 {
-                    break;
-                }
-                cyr += 1;
-                foreign |= c2 == 0;
-                j += n2;
-            }
+            let (cyr, foreign, _) = cyrillic_stretch(text, i);
             if cyr > 2 || foreign {
                 break;
             }
