@@ -25,6 +25,7 @@ pub use milestone::{Milestone, ParseKeyError, Reason, Side};
 pub use normalize::{CarrierId, Normalized, Normalizer, RawEvent, normalize};
 
 // Shipments, timelines and the storage interface.
+pub mod document;
 pub mod event_time;
 pub mod number_window;
 pub mod order;
