@@ -1,159 +1,76 @@
 //! The compiled catalogue of number formats.
 //!
 //! Built once per process from the data files embedded at compile time: the formats of
-//! `jkeen/tracking_number_data` and Posylka's corridor formats, in one schema. All formats are
-//! compiled into a single multi-pattern automaton, so identifying a number is one pass over it
-//! whatever the number of formats; each format's capture regex (for check digits and lookups)
-//! is compiled the first time the automaton reports that format.
+//! `jkeen/tracking_number_data` and Posylka's corridor formats, in one schema. All formats'
+//! shapes form a single deterministic automaton, determinised by the build script, so
+//! identifying a number is one pass over it whatever the number of formats. What a format needs
+//! beyond its shape (where its check digit and lookup groups sit) is worked out the first time
+//! the automaton reports that format: for most formats a layout read off the regex syntax tree,
+//! so no second regex runs on the number.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{LazyLock, OnceLock};
 
-use regex_automata::meta;
-use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind, nfa::thompson::WhichCaptures};
+use regex_automata::dfa::{Automaton, dense};
+use regex_automata::nfa::thompson::backtrack::BoundedBacktracker;
+use regex_automata::util::start;
+use regex_automata::{Anchored, Input, MatchKind, meta};
 use regex_syntax::hir::{Hir, HirKind};
 
 use crate::checksum::Checksum;
+use crate::data_files::DATA_FILES;
 use crate::pattern;
 use crate::spec::{CourierFile, FormatSpec, SpecKind};
 
-/// The data files, corridor formats first: on equal confidence the earlier format ranks first.
-const DATA_FILES: &[(&str, &str)] = &[
-    (
-        "corridor/russian_post.json",
-        include_str!("../data/corridor/russian_post.json"),
-    ),
-    (
-        "corridor/cainiao.json",
-        include_str!("../data/corridor/cainiao.json"),
-    ),
-    (
-        "corridor/aliexpress.json",
-        include_str!("../data/corridor/aliexpress.json"),
-    ),
-    (
-        "corridor/yanwen.json",
-        include_str!("../data/corridor/yanwen.json"),
-    ),
-    (
-        "corridor/fourpx.json",
-        include_str!("../data/corridor/fourpx.json"),
-    ),
-    (
-        "corridor/sunyou.json",
-        include_str!("../data/corridor/sunyou.json"),
-    ),
-    (
-        "corridor/jnet.json",
-        include_str!("../data/corridor/jnet.json"),
-    ),
-    (
-        "corridor/sf_express.json",
-        include_str!("../data/corridor/sf_express.json"),
-    ),
-    (
-        "corridor/jd_logistics.json",
-        include_str!("../data/corridor/jd_logistics.json"),
-    ),
-    (
-        "corridor/china_post_domestic.json",
-        include_str!("../data/corridor/china_post_domestic.json"),
-    ),
-    (
-        "corridor/cdek.json",
-        include_str!("../data/corridor/cdek.json"),
-    ),
-    (
-        "corridor/boxberry.json",
-        include_str!("../data/corridor/boxberry.json"),
-    ),
-    (
-        "corridor/dpd_russia.json",
-        include_str!("../data/corridor/dpd_russia.json"),
-    ),
-    (
-        "corridor/cis_couriers.json",
-        include_str!("../data/corridor/cis_couriers.json"),
-    ),
-    (
-        "tracking_number_data/couriers/s10.json",
-        include_str!("../data/tracking_number_data/couriers/s10.json"),
-    ),
-    (
-        "tracking_number_data/couriers/yunexpress.json",
-        include_str!("../data/tracking_number_data/couriers/yunexpress.json"),
-    ),
-    (
-        "tracking_number_data/couriers/dhl.json",
-        include_str!("../data/tracking_number_data/couriers/dhl.json"),
-    ),
-    (
-        "tracking_number_data/couriers/ups.json",
-        include_str!("../data/tracking_number_data/couriers/ups.json"),
-    ),
-    (
-        "tracking_number_data/couriers/fedex.json",
-        include_str!("../data/tracking_number_data/couriers/fedex.json"),
-    ),
-    (
-        "tracking_number_data/couriers/usps.json",
-        include_str!("../data/tracking_number_data/couriers/usps.json"),
-    ),
-    (
-        "tracking_number_data/couriers/dpd.json",
-        include_str!("../data/tracking_number_data/couriers/dpd.json"),
-    ),
-    (
-        "tracking_number_data/couriers/amazon.json",
-        include_str!("../data/tracking_number_data/couriers/amazon.json"),
-    ),
-    (
-        "tracking_number_data/couriers/canadapost.json",
-        include_str!("../data/tracking_number_data/couriers/canadapost.json"),
-    ),
-    (
-        "tracking_number_data/couriers/canpar.json",
-        include_str!("../data/tracking_number_data/couriers/canpar.json"),
-    ),
-    (
-        "tracking_number_data/couriers/gofo.json",
-        include_str!("../data/tracking_number_data/couriers/gofo.json"),
-    ),
-    (
-        "tracking_number_data/couriers/landmark.json",
-        include_str!("../data/tracking_number_data/couriers/landmark.json"),
-    ),
-    (
-        "tracking_number_data/couriers/lasership.json",
-        include_str!("../data/tracking_number_data/couriers/lasership.json"),
-    ),
-    (
-        "tracking_number_data/couriers/old_dominion.json",
-        include_str!("../data/tracking_number_data/couriers/old_dominion.json"),
-    ),
-    (
-        "tracking_number_data/couriers/ontrac.json",
-        include_str!("../data/tracking_number_data/couriers/ontrac.json"),
-    ),
-    (
-        "tracking_number_data/couriers/purolator.json",
-        include_str!("../data/tracking_number_data/couriers/purolator.json"),
-    ),
-    (
-        "tracking_number_data/couriers/speedee.json",
-        include_str!("../data/tracking_number_data/couriers/speedee.json"),
-    ),
-    (
-        "tracking_number_data/couriers/yodel.json",
-        include_str!("../data/tracking_number_data/couriers/yodel.json"),
-    ),
-];
+/// The text of each file of [`DATA_FILES`], in the same order (generated by the build script).
+const DATA_TEXTS: &[&str] = include!(concat!(env!("OUT_DIR"), "/data_texts.rs"));
+
+/// Bytes aligned as the automaton's table needs (`u32`), so it is used where it lies.
+#[repr(C)]
+struct Aligned<B: ?Sized> {
+    _align: [u32; 0],
+    bytes: B,
+}
+
+/// The format set, determinised by the build script (see `build.rs`).
+static FORMAT_SET: &Aligned<[u8]> = &Aligned {
+    _align: [],
+    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/format_set.dfa")),
+};
 
 /// A tracker that follows any post's S10 number, for posts with no tracking page on file.
 const UNIVERSAL_TRACKING_URL: &str = "https://t.17track.net/en#nums=%s";
 
 const POSTAL_OPERATORS: &str = include_str!("../data/postal_operators.tsv");
+
+/// A hasher for the catalogue's own keys (lookup values, country codes): a few bytes each, so
+/// SipHash's set-up would cost more than the lookup. The tables never grow from input, so
+/// there is nothing to flood.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ShortKeys;
+
+/// The state of [`ShortKeys`]: multiply-rotate over the bytes.
+#[derive(Debug)]
+pub(crate) struct ShortKeyHasher(u64);
+
+impl BuildHasher for ShortKeys {
+    type Hasher = ShortKeyHasher;
+    fn build_hasher(&self) -> ShortKeyHasher {
+        ShortKeyHasher(0)
+    }
+}
+
+impl Hasher for ShortKeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// What a format's numbers are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,6 +92,8 @@ pub struct Carrier {
     pub tracking_url: Option<String>,
     /// `"carrier":…,"carrier_name":…` rendered once, for the JSON writer.
     pub(crate) json: String,
+    /// The tracking page as JSON string bodies (escaped, unquoted) around each `%s`.
+    pub(crate) url_json: Option<Vec<String>>,
 }
 
 impl Carrier {
@@ -184,17 +103,26 @@ impl Carrier {
             json_string(&id),
             json_string(&name)
         );
+        let url_json = tracking_url.as_deref().map(|url| {
+            url.split("%s")
+                .map(|piece| {
+                    let quoted = json_string(piece);
+                    quoted[1..quoted.len() - 1].to_owned()
+                })
+                .collect()
+        });
         Carrier {
             id,
             name,
             tracking_url,
             json,
+            url_json,
         }
     }
 }
 
 /// A JSON string literal.
-fn json_string(s: &str) -> String {
+pub(crate) fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
@@ -209,13 +137,15 @@ pub struct PostalOperator {
     pub carrier: Carrier,
 }
 
-/// A lookup table on one named group of a format: exact values in a hash map, patterns in one
-/// multi-pattern regex (compiled on first use). The first entry that matches wins.
+/// A lookup table on one named group of a format. Every value an entry accepts, when the
+/// entry's pattern accepts only a few (`E[A-Z]`), is in one hash map; other patterns are tried
+/// with one multi-pattern regex (compiled on first use). The first entry that matches wins.
 #[derive(Debug)]
 pub(crate) struct Lookup {
     pub name: String,
-    pub group: String,
-    exact: HashMap<String, usize>,
+    /// The slot of the group the lookup reads (see [`Slot`]).
+    pub slot: usize,
+    exact: HashMap<Box<[u8]>, usize, ShortKeys>,
     patterns: Vec<(usize, String)>,
     regex: OnceLock<Result<meta::Regex, String>>,
     labels: Vec<Option<String>>,
@@ -224,8 +154,9 @@ pub(crate) struct Lookup {
 impl Lookup {
     /// The label of the entry `value` matches, as `Some(label)`; `None` when none matches.
     pub(crate) fn find(&self, value: &str) -> Option<Option<&str>> {
-        let index = match self.exact.get(value) {
+        let index = match self.exact.get(value.as_bytes()) {
             Some(&i) => i,
+            None if self.patterns.is_empty() => return None,
             None => {
                 let re = self.regex().ok()?;
                 let m = re.search(&Input::new(value).anchored(Anchored::Yes))?;
@@ -253,6 +184,100 @@ impl Lookup {
     }
 }
 
+/// Every string a lookup pattern accepts, when it accepts only a few (`E[A-Z]`: 26).
+fn finite_language(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let mut extractor = Extractor::new();
+    extractor
+        .kind(ExtractKind::Prefix)
+        .limit_class(64)
+        .limit_repeat(16)
+        .limit_literal_len(64)
+        .limit_total(4096);
+    let seq = extractor.extract(&hir);
+    if !seq.is_exact() {
+        return None;
+    }
+    Some(
+        seq.literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect(),
+    )
+}
+
+/// The named groups identification reads. A format's lookups read further groups, numbered
+/// from [`Slot::COUNT`] on.
+pub(crate) struct Slot;
+
+impl Slot {
+    pub const SERIAL: usize = 0;
+    pub const CHECK: usize = 1;
+    pub const COUNTRY: usize = 2;
+    pub const ORIGIN_POSTCODE: usize = 3;
+    pub const MONTH_CODE: usize = 4;
+    /// How many slots have a fixed meaning.
+    pub const COUNT: usize = 5;
+    /// The most slots a format may read (the fixed ones and its lookups' groups).
+    pub const MAX: usize = 10;
+    const NAMES: [&'static str; Slot::COUNT] = [
+        "SerialNumber",
+        "CheckDigit",
+        "CountryCode",
+        "OriginPostcode",
+        "MonthCode",
+    ];
+}
+
+/// Where each read group of one number is: byte ranges by slot.
+pub(crate) type Spans = [Option<(usize, usize)>; Slot::MAX];
+
+/// How a format may rewrite its serial number before the check digit is computed.
+#[derive(Debug)]
+pub(crate) enum PrependIf {
+    /// Prepend unless the serial starts with this literal (`^(?!91).+`, the data's usual form).
+    NotStartingWith(String, String),
+    /// Prepend when this regex matches.
+    Regex(fancy_regex::Regex, String),
+}
+
+impl PrependIf {
+    /// What to put before `serial`, if anything.
+    pub(crate) fn content(&self, serial: &str) -> Option<&str> {
+        match self {
+            PrependIf::NotStartingWith(prefix, content) => (!serial.is_empty()
+                && !serial.starts_with(prefix.as_str()))
+            .then_some(content.as_str()),
+            PrependIf::Regex(re, content) => re
+                .is_match(serial)
+                .unwrap_or(false)
+                .then_some(content.as_str()),
+        }
+    }
+
+    fn new(matches_regex: &str, content: String) -> Result<PrependIf, String> {
+        let rewritten = pattern::rewrite(matches_regex);
+        if let Some(prefix) = not_starting_with(matches_regex) {
+            return Ok(PrependIf::NotStartingWith(prefix, content));
+        }
+        let re = fancy_regex::Regex::new(&rewritten.exact).map_err(|e| e.to_string())?;
+        Ok(PrependIf::Regex(re, content))
+    }
+}
+
+/// The literal `L` of a pattern `^(?!L).+` or `^(?!L).+$` (white space inside `L` dropped), when
+/// `L` is letters and digits only.
+fn not_starting_with(pattern: &str) -> Option<String> {
+    let rest = pattern.strip_prefix("^(?!")?;
+    let (literal, tail) = rest.split_once(')')?;
+    if !matches!(tail, ".+" | ".+$") {
+        return None;
+    }
+    let literal = literal.replace(r"\s*", "");
+    (!literal.is_empty() && literal.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(literal)
+}
+
 /// A number format: its pattern, check digit, lookups and what a match means.
 pub struct Format {
     /// The format's id, e.g. `s10`, `ups`, `russian_post_14`.
@@ -272,14 +297,15 @@ pub struct Format {
     /// Which data file the format comes from (for error messages and provenance).
     pub source_file: &'static str,
     pub(crate) checksum: Option<Checksum>,
-    pub(crate) prepend_if: Option<(fancy_regex::Regex, String)>,
+    pub(crate) prepend_if: Option<PrependIf>,
     /// Indexes into `lookups` of the lookups a number must find an entry in.
     pub(crate) required_lookups: Vec<usize>,
     /// Index into `lookups` of the service-type lookup, if any.
     pub(crate) service_lookup: Option<usize>,
     pub(crate) lookups: Vec<Lookup>,
+    /// The base name of each group read, by slot.
+    slot_names: Vec<String>,
     pub(crate) exact_pattern: String,
-    pub(crate) superset_pattern: String,
     pub(crate) has_lookaround: bool,
     pub(crate) compiled: OnceLock<Result<Compiled, String>>,
     pub(crate) test_valid: Vec<String>,
@@ -306,17 +332,82 @@ impl PartialEq for Format {
     }
 }
 
-/// How a format's groups are found once the set has matched.
+/// A group boundary: so many bytes from the start or from the end of the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Edge {
+    Start(usize),
+    End(usize),
+}
+
+impl Edge {
+    fn forward(self, n: usize) -> Option<Edge> {
+        Some(match self {
+            Edge::Start(a) => Edge::Start(a + n),
+            Edge::End(b) => Edge::End(b.checked_sub(n)?),
+        })
+    }
+
+    fn back(self, n: usize) -> Option<Edge> {
+        Some(match self {
+            Edge::Start(a) => Edge::Start(a.checked_sub(n)?),
+            Edge::End(b) => Edge::End(b + n),
+        })
+    }
+
+    /// The byte offset in a number of `len` bytes.
+    pub(crate) fn at(self, len: usize) -> Option<usize> {
+        match self {
+            Edge::Start(a) => (a <= len).then_some(a),
+            Edge::End(b) => len.checked_sub(b),
+        }
+    }
+}
+
+/// How a format's read groups are found once the set has matched.
 #[derive(Debug)]
 pub(crate) enum Compiled {
-    /// Every match has the same length and every named group sits at the same offset, so the
-    /// groups are read off the number with no second regex: (base name, start, end).
-    Static(Vec<(String, usize, usize)>),
-    /// A capture regex, with each base name's group indexes (`Serial`, `Serial2` -> `Serial`).
-    Meta(meta::Regex, Vec<(String, Vec<usize>)>),
-    /// The pattern needs lookarounds: a backtracking regex, with its group names per base.
-    Fancy(fancy_regex::Regex, Vec<(String, Vec<String>)>),
+    /// Each read group lies between fixed distances from the number's start or end (at most
+    /// one part of the pattern varies in length), so the groups are read off the number with no
+    /// second regex: (slot, start, end). Empty when the format reads no group. Lookaheads, when
+    /// their places are fixed alike, are checked there.
+    Layout {
+        groups: Vec<(usize, Edge, Edge)>,
+        looks: Vec<Lookahead>,
+    },
+    /// A capture regex on the automata (no lookaround), with each slot's group indexes
+    /// (`Serial`, `Serial2` -> `Serial`).
+    Backtrack(BoundedBacktracker, Vec<Vec<usize>>),
+    /// The pattern needs lookarounds where they have no fixed place: a backtracking regex, with
+    /// each slot's group names.
+    Fancy(fancy_regex::Regex, Vec<Vec<String>>),
 }
+
+/// A lookahead at a fixed place of a number.
+#[derive(Debug)]
+pub(crate) struct Lookahead {
+    at: Edge,
+    negated: bool,
+    /// Matches the lookahead's body anchored where it starts.
+    body: dense::DFA<Vec<u32>>,
+}
+
+impl Lookahead {
+    /// Whether the lookahead holds in `number`.
+    pub(crate) fn holds(&self, number: &str) -> bool {
+        let Some(at) = self.at.at(number.len()) else {
+            return false;
+        };
+        let input = Input::new(number)
+            .range(at..)
+            .anchored(Anchored::Yes)
+            .earliest(true);
+        let found = matches!(self.body.try_search_fwd(&input), Ok(Some(_)));
+        found != self.negated
+    }
+}
+
+/// Slots at and above this stand for lookaheads in [`layout`].
+const LOOK_SLOT: usize = 1 << 16;
 
 /// A group's base name: `SerialNumber2` stands for `SerialNumber` in an alternative branch.
 fn base_name(name: &str) -> &str {
@@ -347,79 +438,182 @@ impl Format {
             .map_err(String::as_str)
     }
 
+    /// The slot a group's base name is read into, if it is read.
+    fn slot(&self, base: &str) -> Option<usize> {
+        self.slot_names.iter().position(|n| n == base)
+    }
+
     fn compile(&self) -> Result<Compiled, String> {
         let at = |e: String| format!("{} ({}): {e}", self.source_file, self.id);
+        let slot = |name: &str| self.slot(base_name(name));
         if self.has_lookaround {
+            if let Some(placed) = self.placed_lookaheads().map_err(at)? {
+                return Ok(placed);
+            }
             let re = fancy_regex::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
-            let names = by_base_name(re.capture_names().flatten().map(|n| (n, n.to_owned())));
+            let mut names = vec![Vec::new(); self.slot_names.len()];
+            for name in re.capture_names().flatten() {
+                if let Some(s) = slot(name) {
+                    names[s].push(name.to_owned());
+                }
+            }
             return Ok(Compiled::Fancy(re, names));
         }
         let hir = regex_syntax::parse(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
         let mut groups = Vec::new();
-        if static_layout(&hir, 0, &mut groups).is_some() {
-            return Ok(Compiled::Static(groups));
+        if layout(&hir, Edge::Start(0), Edge::End(0), &slot, &mut groups).is_some() {
+            return Ok(Compiled::Layout {
+                groups,
+                looks: Vec::new(),
+            });
         }
-        let re = meta::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
-        let indexes = by_base_name(
-            re.group_info()
-                .pattern_names(regex_automata::PatternID::ZERO)
-                .enumerate()
-                .filter_map(|(i, name)| Some((name?, i))),
-        );
-        Ok(Compiled::Meta(re, indexes))
+        let re = BoundedBacktracker::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
+        let mut indexes = vec![Vec::new(); self.slot_names.len()];
+        for (i, name) in re
+            .get_nfa()
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .enumerate()
+        {
+            if let Some(s) = name.and_then(slot) {
+                indexes[s].push(i);
+            }
+        }
+        Ok(Compiled::Backtrack(re, indexes))
+    }
+
+    /// The layout of a pattern with lookaheads, when every lookahead and read group has a
+    /// fixed place: then each lookahead is one anchored automaton run at its place, exactly
+    /// what a backtracking engine would check there. `Ok(None)` otherwise.
+    fn placed_lookaheads(&self) -> Result<Option<Compiled>, String> {
+        let Some((with_groups, bodies)) = pattern::lookarounds_as_groups(&self.exact_pattern)
+        else {
+            return Ok(None);
+        };
+        let hir = regex_syntax::parse(&with_groups).map_err(|e| e.to_string())?;
+        let slot = |name: &str| match name.strip_prefix("__look") {
+            Some(i) => i.parse::<usize>().ok().map(|i| LOOK_SLOT + i),
+            None => self.slot(base_name(name)),
+        };
+        let mut placed = Vec::new();
+        if layout(&hir, Edge::Start(0), Edge::End(0), &slot, &mut placed).is_none() {
+            return Ok(None);
+        }
+        let (look_groups, groups): (Vec<_>, Vec<_>) =
+            placed.into_iter().partition(|&(s, _, _)| s >= LOOK_SLOT);
+        if look_groups.len() != bodies.len() {
+            return Ok(None);
+        }
+        let mut looks = Vec::new();
+        for (s, start, _) in look_groups {
+            let (negated, body) = &bodies[s - LOOK_SLOT];
+            let body = dense::Builder::new()
+                .configure(
+                    dense::Config::new().start_kind(regex_automata::dfa::StartKind::Anchored),
+                )
+                .syntax(
+                    regex_automata::util::syntax::Config::new()
+                        .unicode(false)
+                        .utf8(false),
+                )
+                .build(body)
+                .map_err(|e| format!("lookahead {body:?}: {e}"))?;
+            looks.push(Lookahead {
+                at: start,
+                negated: *negated,
+                body,
+            });
+        }
+        Ok(Some(Compiled::Layout { groups, looks }))
     }
 }
 
-/// Group each capture group's value under its base name, in order of first appearance.
-fn by_base_name<'a, T>(groups: impl Iterator<Item = (&'a str, T)>) -> Vec<(String, Vec<T>)> {
-    let mut out: Vec<(String, Vec<T>)> = Vec::new();
-    for (name, value) in groups {
-        let base = base_name(name);
-        match out.iter_mut().find(|(b, _)| b == base) {
-            Some((_, v)) => v.push(value),
-            None => out.push((base.to_owned(), vec![value])),
-        }
-    }
-    out
-}
-
-/// The fixed length of `hir`, recording each named group's fixed span; `None` when a length or
-/// a named group's position varies.
-fn static_layout(
-    hir: &Hir,
-    offset: usize,
-    groups: &mut Vec<(String, usize, usize)>,
-) -> Option<usize> {
+/// The fixed length of `hir`, if it has one.
+fn fixed_len(hir: &Hir) -> Option<usize> {
     let props = hir.properties();
     let len = props.minimum_len()?;
-    if props.maximum_len()? != len {
-        return None;
+    (props.maximum_len()? == len).then_some(len)
+}
+
+/// Record where each read group of `hir` lies, `hir` spanning `start..end`; `None` when a read
+/// group's position is not fixed relative to the number's start or end.
+fn layout(
+    hir: &Hir,
+    start: Edge,
+    end: Edge,
+    slot: &dyn Fn(&str) -> Option<usize>,
+    groups: &mut Vec<(usize, Edge, Edge)>,
+) -> Option<()> {
+    if !reads_group(hir, slot) {
+        return Some(());
     }
     match hir.kind() {
         HirKind::Capture(cap) => {
-            if let Some(name) = &cap.name {
-                groups.push((base_name(name).to_owned(), offset, offset + len));
+            if let Some(s) = cap.name.as_deref().and_then(slot) {
+                groups.push((s, start, end));
             }
-            static_layout(&cap.sub, offset, groups)?;
+            layout(&cap.sub, start, end, slot, groups)
         }
         HirKind::Concat(subs) => {
-            let mut at = offset;
-            for sub in subs {
-                at += static_layout(sub, at, groups)?;
+            let lens: Vec<Option<usize>> = subs.iter().map(fixed_len).collect();
+            // Parts before the one that varies are placed from the start, parts after it from
+            // the end; two parts that vary leave the middle unplaced.
+            let varying = lens.iter().position(Option::is_none).unwrap_or(subs.len());
+            if lens[varying.min(subs.len())..]
+                .iter()
+                .skip(1)
+                .any(Option::is_none)
+            {
+                return None;
             }
+            let mut at = start;
+            for (sub, len) in subs[..varying].iter().zip(&lens) {
+                let next = at.forward((*len)?)?;
+                layout(sub, at, next, slot, groups)?;
+                at = next;
+            }
+            if varying < subs.len() {
+                let mut to = end;
+                for (sub, len) in subs[varying + 1..].iter().zip(&lens[varying + 1..]).rev() {
+                    let prev = to.back((*len)?)?;
+                    layout(sub, prev, to, slot, groups)?;
+                    to = prev;
+                }
+                layout(&subs[varying], at, to, slot, groups)?;
+            }
+            Some(())
         }
-        // Unnamed groups inside repetitions (`([0-9]){8}`) do not matter; named ones would.
-        _ if has_named_group(hir) => return None,
-        _ => {}
+        // Branches of one length whose read groups sit alike in each (`ZA…LV|RV…HK`).
+        HirKind::Alternation(subs) if fixed_len(hir).is_some() => {
+            let mut first: Option<Vec<(usize, Edge, Edge)>> = None;
+            for sub in subs {
+                let mut branch = Vec::new();
+                layout(sub, start, end, slot, &mut branch)?;
+                branch.sort_unstable();
+                match &first {
+                    None => first = Some(branch),
+                    Some(f) if *f == branch => {}
+                    Some(_) => return None,
+                }
+            }
+            groups.extend(first.unwrap_or_default());
+            Some(())
+        }
+        // A repetition of a read group, or branches of different lengths.
+        _ => None,
     }
-    Some(len)
 }
 
-fn has_named_group(hir: &Hir) -> bool {
+/// Whether `hir` holds a group that is read.
+fn reads_group(hir: &Hir, slot: &dyn Fn(&str) -> Option<usize>) -> bool {
     match hir.kind() {
-        HirKind::Capture(cap) => cap.name.is_some() || has_named_group(&cap.sub),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_named_group),
-        HirKind::Repetition(rep) => has_named_group(&rep.sub),
+        HirKind::Capture(cap) => {
+            cap.name.as_deref().and_then(slot).is_some() || reads_group(&cap.sub, slot)
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().any(|s| reads_group(s, slot))
+        }
+        HirKind::Repetition(rep) => reads_group(&rep.sub, slot),
         _ => false,
     }
 }
@@ -428,8 +622,9 @@ fn has_named_group(hir: &Hir) -> bool {
 #[derive(Debug)]
 pub struct Catalog {
     formats: Vec<Format>,
-    pub(crate) set: meta::Regex,
-    operators: HashMap<[u8; 2], PostalOperator>,
+    set: dense::DFA<&'static [u32]>,
+    set_start: regex_automata::util::primitives::StateID,
+    operators: HashMap<[u8; 2], PostalOperator, ShortKeys>,
 }
 
 /// An error in the embedded data: names the file, the format and what is wrong.
@@ -470,6 +665,25 @@ impl Catalog {
         self.formats.iter().find(|f| f.id == id)
     }
 
+    /// The index of every format whose shape the whole normalised `number` fits, ascending,
+    /// into `out` (cleared first).
+    pub(crate) fn fitting_formats(&self, number: &[u8], out: &mut Vec<usize>) {
+        out.clear();
+        let dfa = &self.set;
+        let mut state = self.set_start;
+        for &b in number {
+            state = dfa.next_state(state, b);
+            if dfa.is_dead_state(state) {
+                return;
+            }
+        }
+        state = dfa.next_eoi_state(state);
+        if dfa.is_match_state(state) {
+            out.extend((0..dfa.match_len(state)).map(|i| dfa.match_pattern(state, i).as_usize()));
+            out.sort_unstable();
+        }
+    }
+
     /// Compile every lazily compiled part now, reporting the first error with its file and
     /// format. The tests call this, so a bad data file fails the build's tests, not a user.
     pub fn verify(&self) -> Result<(), DataError> {
@@ -488,7 +702,7 @@ impl Catalog {
     fn build() -> Result<Catalog, DataError> {
         let operators = parse_operators(POSTAL_OPERATORS)?;
         let mut formats = Vec::new();
-        for (file, text) in DATA_FILES {
+        for (file, text) in DATA_FILES.iter().zip(DATA_TEXTS) {
             let courier: CourierFile = serde_json::from_str(text)
                 .map_err(|e| DataError(format!("{file}: line {}: {e}", e.line())))?;
             for (i, spec) in courier.tracking_numbers.into_iter().enumerate() {
@@ -501,19 +715,23 @@ impl Catalog {
                 )?);
             }
         }
-        let supersets: Vec<String> = formats.iter().map(|f| f.superset_pattern.clone()).collect();
-        let set = meta::Regex::builder()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::All)
-                    .which_captures(WhichCaptures::None),
-            )
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .build_many(&supersets)
-            .map_err(|e| DataError(format!("compiling the format set: {e}")))?;
+        let set_error = |e: String| DataError(format!("the format set built by build.rs: {e}"));
+        let (set, _) =
+            dense::DFA::from_bytes(&FORMAT_SET.bytes).map_err(|e| set_error(e.to_string()))?;
+        if set.pattern_len() != formats.len() {
+            return Err(set_error(format!(
+                "{} patterns for {} formats",
+                set.pattern_len(),
+                formats.len()
+            )));
+        }
+        let set_start = set
+            .start_state(&start::Config::new().anchored(Anchored::Yes))
+            .map_err(|e| set_error(e.to_string()))?;
         Ok(Catalog {
             formats,
             set,
+            set_start,
             operators,
         })
     }
@@ -546,22 +764,39 @@ fn compile_format(
         .as_ref()
         .and_then(|f| f.prepend_if.as_ref())
         .map(|p| {
-            let re = fancy_regex::Regex::new(&pattern::rewrite(&p.matches_regex).exact)
-                .map_err(|e| at(format!("prepend_if regex: {e}")))?;
-            Ok::<_, DataError>((re, p.content.clone()))
+            PrependIf::new(&p.matches_regex, p.content.clone())
+                .map_err(|e| at(format!("prepend_if regex: {e}")))
         })
         .transpose()?;
+    let is_s10 = id == "s10";
+    // The groups read: serial and check digit for the check, the country for S10, the Russian
+    // Post label's parts, and each lookup's group.
+    let mut slot_names: Vec<String> = Slot::NAMES.iter().map(|&n| n.to_owned()).collect();
+    if checksum.is_none() {
+        slot_names[Slot::SERIAL].clear();
+        slot_names[Slot::CHECK].clear();
+    }
+    if !is_s10 {
+        slot_names[Slot::COUNTRY].clear();
+    }
     let mut lookups = Vec::new();
     for a in &spec.additional {
-        let mut exact = HashMap::new();
+        let mut exact = HashMap::with_hasher(ShortKeys);
         let mut patterns = Vec::new();
         let mut labels = Vec::new();
         for (i, e) in a.lookup.iter().enumerate() {
             match (&e.matches, &e.matches_regex) {
                 (Some(s), _) => {
-                    exact.entry(s.clone()).or_insert(i);
+                    exact.entry(s.as_bytes().into()).or_insert(i);
                 }
-                (None, Some(r)) => patterns.push((i, r.clone())),
+                (None, Some(r)) => match finite_language(r) {
+                    Some(values) => {
+                        for v in values {
+                            exact.entry(v.into_boxed_slice()).or_insert(i);
+                        }
+                    }
+                    None => patterns.push((i, r.clone())),
+                },
                 (None, None) => {
                     return Err(at(format!(
                         "lookup {:?}: entry {i} has neither matches nor matches_regex",
@@ -576,14 +811,25 @@ fn compile_format(
                     .or_else(|| e.country.clone()),
             );
         }
+        let group = base_name(&a.regex_group_name);
+        let slot = match slot_names.iter().position(|n| n == group) {
+            Some(s) => s,
+            None => {
+                slot_names.push(group.to_owned());
+                slot_names.len() - 1
+            }
+        };
         lookups.push(Lookup {
             name: a.name.clone(),
-            group: base_name(&a.regex_group_name).to_owned(),
+            slot,
             exact,
             patterns,
             regex: OnceLock::new(),
             labels,
         });
+    }
+    if slot_names.len() > Slot::MAX {
+        return Err(at(format!("reads more than {} groups", Slot::MAX)));
     }
     let required_lookups = spec
         .validation
@@ -625,7 +871,7 @@ fn compile_format(
         .map(|t| (t.valid, t.invalid))
         .unwrap_or_default();
     Ok(Format {
-        is_s10: id == "s10",
+        is_s10,
         json_head: format!("{{\"format\":{}", json_string(&id)),
         id,
         name: spec.name,
@@ -643,8 +889,8 @@ fn compile_format(
         required_lookups,
         service_lookup,
         lookups,
+        slot_names,
         exact_pattern: rewritten.exact,
-        superset_pattern: rewritten.superset,
         has_lookaround: rewritten.has_lookaround,
         compiled: OnceLock::new(),
         test_valid,
@@ -671,8 +917,8 @@ fn source_has_fixed_letters(pattern: &str) -> bool {
     }
 }
 
-fn parse_operators(tsv: &str) -> Result<HashMap<[u8; 2], PostalOperator>, DataError> {
-    let mut map = HashMap::new();
+fn parse_operators(tsv: &str) -> Result<HashMap<[u8; 2], PostalOperator, ShortKeys>, DataError> {
+    let mut map = HashMap::with_hasher(ShortKeys);
     for (n, line) in tsv.lines().enumerate() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -713,4 +959,96 @@ fn slug(s: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every number of every data file, and each with one character changed.
+    fn sample_numbers() -> Vec<String> {
+        let mut out = Vec::new();
+        for f in catalog().formats() {
+            let (valid, invalid) = f.test_numbers();
+            for n in valid.iter().chain(invalid) {
+                let Ok(n) = crate::normalize(n) else { continue };
+                let n = n.as_str().to_owned();
+                for (i, replacement) in ["0", "9", "A", "Z"].iter().enumerate() {
+                    let at = (i * 7) % n.len();
+                    out.push(format!("{}{replacement}{}", &n[..at], &n[at + 1..]));
+                }
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn placed_lookaheads_agree_with_a_backtracking_engine() {
+        let cat = catalog();
+        let numbers = sample_numbers();
+        let mut fitting = Vec::new();
+        let mut checked = 0;
+        for (index, f) in cat.formats().iter().enumerate() {
+            let Ok(Compiled::Layout { looks, .. }) = f.compiled() else {
+                continue;
+            };
+            if !f.has_lookaround {
+                continue;
+            }
+            let fancy = fancy_regex::Regex::new(&f.exact_pattern).unwrap_or_else(|e| panic!("{e}"));
+            for n in &numbers {
+                cat.fitting_formats(n.as_bytes(), &mut fitting);
+                let placed = fitting.contains(&index) && looks.iter().all(|l| l.holds(n));
+                assert_eq!(
+                    placed,
+                    fancy.is_match(n).unwrap_or(false),
+                    "{} on {n}",
+                    f.id
+                );
+                checked += usize::from(placed);
+            }
+        }
+        assert!(checked > 0, "no lookahead format was exercised");
+    }
+
+    #[test]
+    fn layouts_read_groups_by_distance_from_either_end() {
+        let hir = regex_syntax::parse(r"\A(?:AB(?<Serial>[0-9]{9,10})(?<Check>[0-9])X)\z")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let slot = |name: &str| match name {
+            "Serial" => Some(0),
+            "Check" => Some(1),
+            _ => None,
+        };
+        let mut groups = Vec::new();
+        assert!(layout(&hir, Edge::Start(0), Edge::End(0), &slot, &mut groups).is_some());
+        groups.sort_unstable();
+        assert_eq!(
+            groups,
+            [
+                (0, Edge::Start(2), Edge::End(2)),
+                (1, Edge::End(2), Edge::End(1))
+            ]
+        );
+        // Two parts of varying length: the middle has no fixed place.
+        let hir = regex_syntax::parse(r"\A(?:[0-9]{1,2}(?<Serial>[0-9])[0-9]{1,2})\z")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(layout(&hir, Edge::Start(0), Edge::End(0), &slot, &mut Vec::new()).is_none());
+    }
+
+    #[test]
+    fn finite_lookup_patterns_are_expanded() {
+        let values = finite_language("E[A-Z]").unwrap_or_default();
+        assert_eq!(values.len(), 26);
+        assert!(values.contains(&b"EZ".to_vec()));
+        assert_eq!(finite_language("[0-9]+"), None);
+    }
+
+    #[test]
+    fn prepend_if_of_the_usual_form_needs_no_regex() {
+        assert_eq!(not_starting_with(r"^(?!9\s*1).+"), Some("91".to_owned()));
+        assert_eq!(not_starting_with(r"^(?!4).+$"), Some("4".to_owned()));
+        assert_eq!(not_starting_with(r"^(?![0-9]).+"), None);
+    }
 }

@@ -6,10 +6,11 @@
 
 use std::cell::RefCell;
 
+use regex_automata::nfa::thompson::backtrack;
 use regex_automata::util::captures::Captures;
-use regex_automata::{Anchored, Input, PatternSet};
+use regex_automata::{Anchored, Input};
 
-use crate::catalog::{Carrier, Compiled, Format, Kind, catalog};
+use crate::catalog::{Carrier, Compiled, Format, Kind, Slot, Spans, catalog};
 use crate::normalize::{MAX_LEN, NormalizeError, Normalized, normalize};
 
 /// What a pasted string is, as a whole.
@@ -147,33 +148,67 @@ impl Problem {
 
     /// A plain-English explanation with what to do.
     pub fn message(&self) -> String {
+        let mut text = String::new();
+        self.message_pieces(&mut |piece, _| text.push_str(piece));
+        text
+    }
+
+    /// The message in pieces, in order: fixed wording (`false`: no character in it needs
+    /// escaping in JSON) and text from the data or the input (`true`). The JSON writer escapes
+    /// only the latter and allocates nothing for the usual problems.
+    pub(crate) fn message_pieces(&self, emit: &mut dyn FnMut(&str, bool)) {
         match self {
-            Problem::Unreadable(e) => format!("not a number: {e}"),
+            Problem::Unreadable(e) => {
+                emit("not a number: ", false);
+                emit(&e.to_string(), true);
+            }
             Problem::CheckDigitMismatch {
                 format,
                 expected,
                 found,
-            } => format!(
-                "fits {} but the check digit is {found}, expected {expected}: check the number for a typo",
-                format.name
-            ),
-            Problem::UnknownCountry { code } => format!(
-                "shaped like an international postal number, but {code} is not a postal country code"
-            ),
-            Problem::OrderNumber { format } => format!(
-                "this looks like your {}: the tracking number is shown just above it on the order page",
-                format.name
-            ),
-            Problem::DomesticOnly { country } => match country {
-                Some(c) => format!(
-                    "a domestic number of {c}: it is tracked only inside {c} (a parcel from abroad gets such a number at the border)"
-                ),
-                None => "a domestic number: it is tracked only inside one country".to_owned(),
-            },
-            Problem::SuspiciousSerial => {
-                "serial number 00000000 passes the check but is not used for real items".to_owned()
+            } => {
+                emit("fits ", false);
+                emit(&format.name, true);
+                emit(" but the check digit is ", false);
+                emit(found.encode_utf8(&mut [0; 4]), true);
+                emit(", expected ", false);
+                emit(expected.encode_utf8(&mut [0; 4]), true);
+                emit(": check the number for a typo", false);
             }
-            Problem::UnknownFormat => "no known tracking-number format fits".to_owned(),
+            Problem::UnknownCountry { code } => {
+                emit("shaped like an international postal number, but ", false);
+                emit(code, true);
+                emit(" is not a postal country code", false);
+            }
+            Problem::OrderNumber { format } => {
+                emit("this looks like your ", false);
+                emit(&format.name, true);
+                emit(
+                    ": the tracking number is shown just above it on the order page",
+                    false,
+                );
+            }
+            Problem::DomesticOnly { country } => match country {
+                Some(c) => {
+                    emit("a domestic number of ", false);
+                    emit(c, true);
+                    emit(": it is tracked only inside ", false);
+                    emit(c, true);
+                    emit(
+                        " (a parcel from abroad gets such a number at the border)",
+                        false,
+                    );
+                }
+                None => emit(
+                    "a domestic number: it is tracked only inside one country",
+                    false,
+                ),
+            },
+            Problem::SuspiciousSerial => emit(
+                "serial number 00000000 passes the check but is not used for real items",
+                false,
+            ),
+            Problem::UnknownFormat => emit("no known tracking-number format fits", false),
         }
     }
 }
@@ -244,9 +279,11 @@ pub fn identify_into(input: &str, out: &mut Identification) {
     }
 }
 
+/// Buffers reused from one number to the next.
 struct Scratch {
-    patterns: PatternSet,
-    captures: Vec<Option<Captures>>,
+    fitting: Vec<usize>,
+    /// Per format, for the few matched with a backtracking regex.
+    captures: Vec<Option<(backtrack::Cache, Captures)>>,
 }
 
 thread_local! {
@@ -264,16 +301,13 @@ pub fn identify_normalized_into(number: Normalized, out: &mut Identification) {
     SCRATCH.with(|cell| {
         let mut slot = cell.borrow_mut();
         let scratch = slot.get_or_insert_with(|| Scratch {
-            patterns: PatternSet::new(cat.set.pattern_len()),
+            fitting: Vec::new(),
             captures: (0..cat.formats().len()).map(|_| None).collect(),
         });
-        scratch.patterns.clear();
-        let input = Input::new(hay).anchored(Anchored::Yes);
-        cat.set
-            .which_overlapping_matches(&input, &mut scratch.patterns);
-        for pid in scratch.patterns.iter() {
-            let format = &cat.formats()[pid.as_usize()];
-            let caps = &mut scratch.captures[pid.as_usize()];
+        cat.fitting_formats(hay.as_bytes(), &mut scratch.fitting);
+        for &index in &scratch.fitting {
+            let format = &cat.formats()[index];
+            let caps = &mut scratch.captures[index];
             let outcome = evaluate(format, hay, caps);
             match outcome {
                 Outcome::Fits(c) => out.candidates.push(c),
@@ -361,65 +395,72 @@ enum Outcome {
     NoMatch,
 }
 
-/// The groups of one match, however they were found.
-enum Groups<'h> {
-    Static(&'static [(String, usize, usize)], &'h str),
-    Meta(&'h Captures, &'static [(String, Vec<usize>)], &'h str),
-    Fancy(fancy_regex::Captures<'h>, &'static [(String, Vec<String>)]),
-}
-
-impl<'h> Groups<'h> {
-    /// The text of the group with this base name (`SerialNumber` also finds `SerialNumber2`).
-    fn get(&self, base: &str) -> Option<&'h str> {
-        match self {
-            Groups::Static(layout, hay) => layout
-                .iter()
-                .find(|(b, _, _)| b == base)
-                .and_then(|&(_, s, e)| hay.get(s..e)),
-            Groups::Meta(caps, names, hay) => names
-                .iter()
-                .find(|(b, _)| b == base)?
-                .1
-                .iter()
-                .find_map(|&i| caps.get_group(i))
-                .map(|span| &hay[span.range()]),
-            Groups::Fancy(caps, names) => names
-                .iter()
-                .find(|(b, _)| b == base)?
-                .1
-                .iter()
-                .find_map(|n| caps.name(n))
-                .map(|m| m.as_str()),
+/// Where the read groups of `hay` are, by slot; `None` when the exact pattern does not match
+/// (only a pattern with lookarounds can fail once the set has matched).
+fn spans(
+    format: &'static Format,
+    hay: &str,
+    caps: &mut Option<(backtrack::Cache, Captures)>,
+) -> Option<Spans> {
+    let mut spans: Spans = [None; Slot::MAX];
+    // The catalogue's tests compile every format; a failure here can only mean no match.
+    match format.compiled().ok()? {
+        // The set's anchored match already proved the shape.
+        Compiled::Layout { groups, looks } => {
+            if !looks.iter().all(|l| l.holds(hay)) {
+                return None;
+            }
+            for &(slot, start, end) in groups {
+                if spans[slot].is_none()
+                    && let (Some(s), Some(e)) = (start.at(hay.len()), end.at(hay.len()))
+                    && s <= e
+                {
+                    spans[slot] = Some((s, e));
+                }
+            }
+        }
+        Compiled::Backtrack(re, slots) => {
+            let (cache, caps) =
+                caps.get_or_insert_with(|| (re.create_cache(), re.create_captures()));
+            re.try_search(cache, &Input::new(hay).anchored(Anchored::Yes), caps)
+                .ok()?;
+            if !caps.is_match() {
+                return None;
+            }
+            for (slot, indexes) in slots.iter().enumerate() {
+                spans[slot] = indexes
+                    .iter()
+                    .find_map(|&i| caps.get_group(i))
+                    .map(|span| (span.start, span.end));
+            }
+        }
+        Compiled::Fancy(re, slots) => {
+            // A backtracking limit on a short number cannot be hit; treat it as no match.
+            let found = re.captures(hay).ok()??;
+            for (slot, names) in slots.iter().enumerate() {
+                spans[slot] = names
+                    .iter()
+                    .find_map(|n| found.name(n))
+                    .map(|m| (m.start(), m.end()));
+            }
         }
     }
+    Some(spans)
 }
 
-fn evaluate(format: &'static Format, hay: &str, caps: &mut Option<Captures>) -> Outcome {
-    // The catalogue's tests compile every format; a failure here can only mean no match.
-    let Ok(compiled) = format.compiled() else {
+fn evaluate(
+    format: &'static Format,
+    hay: &str,
+    caps: &mut Option<(backtrack::Cache, Captures)>,
+) -> Outcome {
+    let Some(spans) = spans(format, hay, caps) else {
         return Outcome::NoMatch;
     };
-    let groups = match compiled {
-        // The set's anchored match already proved the shape.
-        Compiled::Static(layout) => Groups::Static(layout, hay),
-        Compiled::Meta(re, names) => {
-            let caps = caps.get_or_insert_with(|| re.create_captures());
-            re.search_captures(&Input::new(hay).anchored(Anchored::Yes), caps);
-            if !caps.is_match() {
-                return Outcome::NoMatch;
-            }
-            Groups::Meta(caps, names, hay)
-        }
-        Compiled::Fancy(re, names) => match re.captures(hay) {
-            Ok(Some(c)) => Groups::Fancy(c, names),
-            // A backtracking limit on a short number cannot be hit; treat it as no match.
-            _ => return Outcome::NoMatch,
-        },
-    };
+    let group = |slot: usize| spans[slot].and_then(|(s, e)| hay.get(s..e));
 
     for &required in &format.required_lookups {
         let lookup = &format.lookups[required];
-        let value = groups.get(&lookup.group).unwrap_or_default();
+        let value = group(lookup.slot).unwrap_or_default();
         if lookup.find(value).is_none() {
             return if format.is_s10() {
                 Outcome::UnknownCountry(value.to_owned())
@@ -429,15 +470,12 @@ fn evaluate(format: &'static Format, hay: &str, caps: &mut Option<Captures>) -> 
         }
     }
     if let Some(checksum) = &format.checksum {
-        let (Some(serial), Some(check)) = (groups.get("SerialNumber"), groups.get("CheckDigit"))
-        else {
+        let (Some(serial), Some(check)) = (group(Slot::SERIAL), group(Slot::CHECK)) else {
             return Outcome::NoMatch;
         };
         let mut buf = [0u8; 2 * MAX_LEN];
         let mut len = 0;
-        if let Some((re, content)) = &format.prepend_if
-            && re.is_match(serial).unwrap_or(false)
-        {
+        if let Some(content) = format.prepend_if.as_ref().and_then(|p| p.content(serial)) {
             let c = content.as_bytes();
             buf[..c.len()].copy_from_slice(c);
             len = c.len();
@@ -456,7 +494,7 @@ fn evaluate(format: &'static Format, hay: &str, caps: &mut Option<Captures>) -> 
     let mut origin_country = format.origin_country.as_deref();
     let mut confidence = format.confidence;
     if format.is_s10() {
-        let code = groups.get("CountryCode").unwrap_or_default();
+        let code = group(Slot::COUNTRY).unwrap_or_default();
         match cat.postal_operator(code) {
             Some(op) => {
                 carrier = &op.carrier;
@@ -467,15 +505,15 @@ fn evaluate(format: &'static Format, hay: &str, caps: &mut Option<Captures>) -> 
     }
     let service = format.service_lookup.and_then(|i| {
         let lookup = &format.lookups[i];
-        lookup.find(groups.get(&lookup.group)?).flatten()
+        lookup.find(group(lookup.slot)?).flatten()
     });
     if format.is_s10() {
         confidence = if service.is_none() { 0.9 } else { 0.99 };
-        if groups.get("SerialNumber") == Some("00000000") {
+        if group(Slot::SERIAL) == Some("00000000") {
             confidence = 0.5;
         }
     }
-    let russian_post = match (groups.get("OriginPostcode"), groups.get("MonthCode")) {
+    let russian_post = match (group(Slot::ORIGIN_POSTCODE), group(Slot::MONTH_CODE)) {
         (Some(office), Some(month)) => Some(RussianPostLabel {
             origin_postcode: office.as_bytes().try_into().unwrap_or([b'0'; 6]),
             month_code: month.parse().unwrap_or(0),

@@ -20,7 +20,7 @@ use std::io::Write as _;
 use serde::ser::{Error as _, Serialize, Serializer};
 
 use crate::catalog::Kind;
-use crate::identify::{Candidate, Identification, Problem};
+use crate::identify::{Candidate, Identification, NumberKind, Problem};
 use crate::normalize::NormalizeError;
 
 /// A verdict as JSON.
@@ -44,22 +44,29 @@ impl Verdict<'_> {
         string(out, self.input);
         if let Some(offset) = self.offset {
             out.extend_from_slice(b",\"offset\":");
-            let _ = write!(out, "{offset}");
+            unsigned(out, offset);
         }
         out.extend_from_slice(b",\"number\":");
+        // A normalised number is ASCII letters and digits: nothing to escape.
+        let number = id.number.as_ref().map(|n| n.as_bytes()).unwrap_or_default();
         match &id.number {
-            // A normalised number is ASCII letters and digits: nothing to escape.
-            Some(n) => quoted_ascii(out, n.as_str()),
+            Some(_) => {
+                out.push(b'"');
+                out.extend_from_slice(number);
+                out.push(b'"');
+            }
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(b",\"kind\":");
-        quoted_ascii(out, id.kind().key());
+        out.extend_from_slice(match id.kind() {
+            NumberKind::Tracking => b",\"kind\":\"tracking\"",
+            NumberKind::OrderNumber => b",\"kind\":\"order_number\"",
+            NumberKind::Unknown => b",\"kind\":\"unknown\"",
+        });
         out.extend_from_slice(if id.is_valid() {
             b",\"valid\":true,\"candidates\":["
         } else {
             b",\"valid\":false,\"candidates\":["
         });
-        let number = id.number.as_ref().map(|n| n.as_str()).unwrap_or_default();
         for (i, c) in id.candidates.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -88,7 +95,7 @@ impl Serialize for Verdict<'_> {
     }
 }
 
-fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &str, today: Option<(i32, u8)>) {
+fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32, u8)>) {
     out.extend_from_slice(c.format.json_head.as_bytes());
     out.push(b',');
     out.extend_from_slice(c.carrier.json.as_bytes());
@@ -106,16 +113,22 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &str, today: Option<(i32,
     });
     confidence(out, c.confidence);
     out.extend_from_slice(b",\"tracking_url\":");
-    match c.tracking_url_template() {
-        Some(template) => {
+    // The same choice as `Candidate::tracking_url_template`, with the template pre-escaped.
+    let pieces = c.carrier.url_json.as_deref().or(c
+        .format
+        .carrier
+        .url_json
+        .as_deref()
+        .filter(|_| !c.format.is_s10()));
+    match pieces {
+        Some(pieces) => {
             out.push(b'"');
-            let mut rest = template;
-            while let Some(at) = placeholder(rest) {
-                escaped(out, &rest[..at]);
-                out.extend_from_slice(number.as_bytes());
-                rest = &rest[at + 2..];
+            for (i, piece) in pieces.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(number);
+                }
+                out.extend_from_slice(piece.as_bytes());
             }
-            escaped(out, rest);
             out.push(b'"');
         }
         None => out.extend_from_slice(b"null"),
@@ -123,7 +136,8 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &str, today: Option<(i32,
     if let Some(label) = &c.russian_post {
         out.extend_from_slice(b",\"origin_postcode\":");
         string(out, label.origin_postcode());
-        let _ = write!(out, ",\"label_month_code\":{}", label.month_code);
+        out.extend_from_slice(b",\"label_month_code\":");
+        unsigned(out, u64::from(label.month_code));
         if let Some((y, m)) = today.and_then(|t| label.printed_month(t)) {
             let _ = write!(out, ",\"label_month\":\"{y:04}-{m:02}\"");
         }
@@ -134,8 +148,15 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &str, today: Option<(i32,
 fn problem(out: &mut Vec<u8>, p: &Problem) {
     out.extend_from_slice(b"{\"code\":");
     quoted_ascii(out, p.code());
-    out.extend_from_slice(b",\"message\":");
-    string(out, &p.message());
+    out.extend_from_slice(b",\"message\":\"");
+    p.message_pieces(&mut |piece, from_data| {
+        if from_data {
+            escaped(out, piece);
+        } else {
+            out.extend_from_slice(piece.as_bytes());
+        }
+    });
+    out.push(b'"');
     match p {
         Problem::CheckDigitMismatch {
             format,
@@ -164,36 +185,38 @@ fn problem(out: &mut Vec<u8>, p: &Problem) {
         Problem::Unreadable(NormalizeError::InvalidCharacter { ch, index }) => {
             out.extend_from_slice(b",\"character\":");
             string(out, ch.encode_utf8(&mut [0; 4]));
-            let _ = write!(out, ",\"position\":{}", index + 1);
+            out.extend_from_slice(b",\"position\":");
+            unsigned(out, *index as u64 + 1);
         }
         _ => {}
     }
     out.push(b'}');
 }
 
-/// Where `%s` stands in a URL template.
-fn placeholder(template: &str) -> Option<usize> {
-    let bytes = template.as_bytes();
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(b'%', &bytes[from..]) {
-        let at = from + i;
-        if bytes.get(at + 1) == Some(&b's') {
-            return Some(at);
+/// A non-negative integer in decimal.
+fn unsigned(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
-        from = at + 1;
     }
-    None
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// A confidence, to two decimals (the precision the data gives them), as JSON prints it.
 fn confidence(out: &mut Vec<u8>, c: f32) {
-    let percent = (c.clamp(0.0, 1.0) * 100.0).round() as u32;
+    let percent = (c.clamp(0.0, 1.0) * 100.0).round() as u8;
     if percent == 100 {
         out.extend_from_slice(b"1.0");
     } else if percent.is_multiple_of(10) {
-        let _ = write!(out, "0.{}", percent / 10);
+        out.extend_from_slice(&[b'0', b'.', b'0' + percent / 10]);
     } else {
-        let _ = write!(out, "0.{percent:02}");
+        out.extend_from_slice(&[b'0', b'.', b'0' + percent / 10, b'0' + percent % 10]);
     }
 }
 
@@ -299,9 +322,59 @@ mod tests {
     }
 
     #[test]
-    fn url_templates_take_the_number() {
-        assert_eq!(placeholder("https://x/?a=%20&n=%s"), Some(19));
-        assert_eq!(placeholder("no placeholder %"), None);
+    fn integers_print_in_decimal() {
+        for n in [0, 7, 10, 1234567890, u64::MAX] {
+            let mut out = Vec::new();
+            unsigned(&mut out, n);
+            assert_eq!(String::from_utf8_lossy(&out), n.to_string());
+        }
+    }
+
+    #[test]
+    fn fixed_message_wording_needs_no_escaping() {
+        let cat = crate::catalog();
+        let format = &cat.formats()[0];
+        let problems = [
+            Problem::Unreadable(NormalizeError::Empty),
+            Problem::CheckDigitMismatch {
+                format,
+                expected: '1',
+                found: '2',
+            },
+            Problem::UnknownCountry {
+                code: "QQ".to_owned(),
+            },
+            Problem::OrderNumber { format },
+            Problem::DomesticOnly {
+                country: Some("RU"),
+            },
+            Problem::DomesticOnly { country: None },
+            Problem::SuspiciousSerial,
+            Problem::UnknownFormat,
+        ];
+        for p in &problems {
+            let mut fixed = Vec::new();
+            p.message_pieces(&mut |piece, from_data| {
+                if !from_data {
+                    fixed.push(piece.to_owned());
+                }
+            });
+            for piece in fixed {
+                assert!(!any_needs_escape(piece.as_bytes()), "{piece:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_data_in_messages_is_escaped() {
+        let p = Problem::UnknownCountry {
+            code: "\"\\\n".to_owned(),
+        };
+        let mut out = Vec::new();
+        problem(&mut out, &p);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+        assert_eq!(v["message"], p.message());
+        assert_eq!(v["country_code"], "\"\\\n");
     }
 
     #[test]

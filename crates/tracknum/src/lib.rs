@@ -33,6 +33,7 @@
 
 mod catalog;
 pub mod checksum;
+mod data_files;
 mod identify;
 pub mod json;
 mod normalize;

@@ -102,11 +102,19 @@ impl std::error::Error for NormalizeError {}
 
 /// Normalise a pasted number. See the module documentation for the rules.
 pub fn normalize(input: &str) -> Result<Normalized, NormalizeError> {
-    let trimmed = input.trim_matches(is_wrapping);
     let mut out = Normalized::empty();
-    if trimmed.is_ascii() {
+    if input.is_ascii() {
         // The common case, byte by byte: same rules as below, restricted to ASCII.
-        for (index, &b) in trimmed.as_bytes().iter().enumerate() {
+        let bytes = input.as_bytes();
+        let start = bytes
+            .iter()
+            .position(|&b| !is_wrapping_ascii(b))
+            .unwrap_or(bytes.len());
+        let end = bytes
+            .iter()
+            .rposition(|&b| !is_wrapping_ascii(b))
+            .map_or(start, |e| e + 1);
+        for (index, &b) in bytes[start..end].iter().enumerate() {
             if b.is_ascii_alphanumeric() {
                 if !out.push(b.to_ascii_uppercase()) {
                     return Err(NormalizeError::TooLong);
@@ -125,6 +133,7 @@ pub fn normalize(input: &str) -> Result<Normalized, NormalizeError> {
             Ok(out)
         };
     }
+    let trimmed = input.trim_matches(is_wrapping);
     for (index, ch) in trimmed.chars().enumerate() {
         if is_separator(ch) {
             continue;
@@ -187,6 +196,34 @@ fn is_wrapping(ch: char) -> bool {
                 | '【'
                 | '】'
         )
+}
+
+/// [`is_wrapping`] for ASCII, on the byte.
+fn is_wrapping_ascii(b: u8) -> bool {
+    matches!(
+        b,
+        b'\t'
+            ..=b'\r'
+                | b' '
+                | b'"'
+                | b'\''
+                | b'`'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'{'
+                | b'}'
+                | b','
+                | b';'
+                | b':'
+                | b'.'
+                | b'!'
+                | b'?'
+                | b'#'
+    )
 }
 
 /// The ASCII digit or uppercase letter a character stands for in a number.
@@ -263,6 +300,11 @@ mod tests {
             // The same character behind a non-ASCII one takes the general path.
             let general = normalize(&format!("RB1{ch}2\u{a0}"));
             assert_eq!(ascii, general, "{ch:?}");
+            // Wrapping is trimmed alike: the no-break space goes first, then `ch` is at the end.
+            let ascii = normalize(&format!("{ch}RB12{ch}"));
+            let general = normalize(&format!("{ch}RB12{ch}\u{a0}"));
+            assert_eq!(ascii, general, "wrapped in {ch:?}");
+            assert_eq!(is_wrapping_ascii(ch as u8), is_wrapping(ch), "{ch:?}");
         }
     }
 

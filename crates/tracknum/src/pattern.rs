@@ -99,6 +99,56 @@ fn strip(source: &str, drop_lookaround: bool) -> (String, bool) {
     (out, has_lookaround)
 }
 
+/// The name standing for lookaround `i` in [`lookarounds_as_groups`].
+pub(crate) fn look_group_name(i: usize) -> String {
+    format!("__look{i}")
+}
+
+/// `exact` with each lookahead replaced by an empty named group (see [`look_group_name`]), and
+/// each lookahead's (negated, body). Where such a group sits tells where its lookahead is
+/// checked. `None` for a lookbehind or a lookahead inside another, which this does not do.
+pub(crate) fn lookarounds_as_groups(exact: &str) -> Option<(String, Vec<(bool, String)>)> {
+    let chars: Vec<char> = exact.chars().collect();
+    let mut out = String::with_capacity(exact.len());
+    let mut looks = Vec::new();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.extend(chars.get(i..i + 2).unwrap_or(&chars[i..]));
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class && is_lookaround(&chars[i..]) => {
+                if chars.get(i + 2) == Some(&'<') {
+                    return None;
+                }
+                let end = skip_group(&chars, i);
+                let body: String = chars.get(i + 3..end.checked_sub(1)?)?.iter().collect();
+                if body.contains("(?=")
+                    || body.contains("(?!")
+                    || body.contains("(?<=")
+                    || body.contains("(?<!")
+                {
+                    return None;
+                }
+                out.push_str(&format!("(?<{}>)", look_group_name(looks.len())));
+                looks.push((chars[i + 2] == '!', body));
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    Some((out, looks))
+}
+
 fn is_lookaround(rest: &[char]) -> bool {
     matches!(
         rest,
@@ -146,6 +196,29 @@ mod tests {
     fn whitespace_inside_a_class_is_dropped_but_ranges_stay() {
         let r = rewrite(r"(?:GM|LX)(?<S>[0-9A-Z\s]{10,39})");
         assert_eq!(r.exact, r"\A(?:(?:GM|LX)(?<S>[0-9A-Z]{10,39}))\z");
+    }
+
+    #[test]
+    fn lookaheads_become_empty_groups() {
+        let (with_groups, looks) =
+            lookarounds_as_groups(r"\A(?:GM(?<S>(?=[0-9A-Z]{10})(?![^0-9])[0-9A-Z]+))\z")
+                .unwrap_or_default();
+        assert_eq!(
+            with_groups,
+            r"\A(?:GM(?<S>(?<__look0>)(?<__look1>)[0-9A-Z]+))\z"
+        );
+        assert_eq!(
+            looks,
+            [
+                (false, "[0-9A-Z]{10}".to_owned()),
+                (true, "[^0-9]".to_owned())
+            ]
+        );
+        assert_eq!(lookarounds_as_groups(r"(?=1(?!2))3"), None);
+        assert_eq!(lookarounds_as_groups(r"(?<=1)3"), None);
+        assert!(
+            lookarounds_as_groups(r"(?<N>1)").is_some_and(|(p, l)| p == "(?<N>1)" && l.is_empty())
+        );
     }
 
     #[test]

@@ -132,9 +132,15 @@ impl Scanner {
             let run_start = run_start(region, word_start, floor);
             // Most digits in text are dates, prices and phone groups: count the run's digits
             // byte by byte first, and skip the whole run when it cannot hold a number.
-            let (run_end, digits) = run_digits(region, run_start, d);
-            if digits < MIN_DIGITS {
-                pos = run_end.max(d + 1);
+            let run = run_digits(region, run_start, d);
+            // A run whose words are all shorter than a number, and whose letters (if any) stand
+            // in words that cannot be pieces of one (lowercase words without digits), holds no
+            // number from any of its digits: a number in pieces needs a letter in a piece.
+            // Dates, times, prices and phone numbers after a word are such runs.
+            if run.digits < MIN_DIGITS
+                || (run.ended && run.piece_letters == 0 && run.longest_token < MIN_LEN)
+            {
+                pos = run.end.max(d + 1);
                 continue;
             }
             self.collect_tokens(region, run_start, d);
@@ -329,18 +335,53 @@ fn has_digit(x: u64) -> bool {
     (m.wrapping_sub(ONES) & !m & HIGHS) != 0
 }
 
-/// The end of the run that starts at `start` and holds byte `trigger`, and how many ASCII digits
-/// it has; bytes only, no decoding. Looks at most a number's length past the trigger.
-fn run_digits(text: &[u8], start: usize, trigger: usize) -> (usize, u32) {
+/// What a quick look at a run's bytes tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunSummary {
+    /// Where the look stopped: the run's end, or a number's length past the trigger.
+    end: usize,
+    /// ASCII digits up to `end`.
+    digits: u32,
+    /// Letters (ASCII, or any two-byte Cyrillic character) in words that have a digit or a
+    /// capital letter: only such words can give a token that is a piece of a number
+    /// ([`plausible_pieces`]: a letters-only piece is in capitals).
+    piece_letters: u32,
+    /// The longest word (letters and digits between separators), in bytes.
+    longest_token: usize,
+    /// Whether `end` is the run's own end rather than the look's limit.
+    ended: bool,
+}
+
+/// A look at the run that starts at `start` and holds byte `trigger`: bytes only, no decoding.
+/// Looks at most a number's length past the trigger.
+fn run_digits(text: &[u8], start: usize, trigger: usize) -> RunSummary {
     let limit = (trigger + 2 * MAX_LEN).min(text.len());
     let mut i = start;
     let mut digits = 0;
-    while i < limit {
+    let mut piece_letters = 0;
+    let mut longest_token = 0;
+    let mut ended = true;
+    // The current word.
+    let mut word_start = start;
+    let (mut letters, mut has_digit, mut has_capital) = (0, false, false);
+    loop {
+        if i >= limit {
+            ended = limit == text.len();
+            break;
+        }
         let b = text[i];
-        if b.is_ascii_alphanumeric() {
-            digits += u32::from(b.is_ascii_digit());
+        if b.is_ascii_digit() {
+            digits += 1;
+            has_digit = true;
+            i += 1;
+        } else if b.is_ascii_alphabetic() {
+            letters += 1;
+            has_capital |= b.is_ascii_uppercase();
             i += 1;
         } else if b == 0xD0 || b == 0xD1 {
+            letters += 1;
+            // Cyrillic capitals are U+0400..U+042F: lead 0xD0, then 0x80..0xAF.
+            has_capital |= b == 0xD0 && text.get(i + 1).is_some_and(|&c| c <= 0xAF);
             i += 2;
         } else if let Some(n) = separator_len(text, i) {
             if !text
@@ -349,12 +390,28 @@ fn run_digits(text: &[u8], start: usize, trigger: usize) -> (usize, u32) {
             {
                 break;
             }
+            longest_token = longest_token.max(i - word_start);
+            if has_digit || has_capital {
+                piece_letters += letters;
+            }
+            (letters, has_digit, has_capital) = (0, false, false);
             i += n;
+            word_start = i;
         } else {
             break;
         }
     }
-    (i.min(text.len()), digits)
+    let end = i.min(text.len());
+    if has_digit || has_capital {
+        piece_letters += letters;
+    }
+    RunSummary {
+        end,
+        digits,
+        piece_letters,
+        longest_token: longest_token.max(end - word_start),
+        ended,
+    }
 }
 
 /// A character that can be part of a token at `i`: (its ASCII form or 0 for other Cyrillic
