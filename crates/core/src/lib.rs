@@ -25,10 +25,12 @@ pub use milestone::{Milestone, ParseKeyError, Reason, Side};
 pub use normalize::{CarrierId, Normalized, Normalizer, RawEvent, normalize};
 
 // Shipments, timelines and the storage interface.
+pub mod account;
 pub mod document;
 pub mod event_time;
 pub mod number_window;
 pub mod order;
+pub mod session;
 pub mod shipment;
 pub mod store;
 pub mod timeline;

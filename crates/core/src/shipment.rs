@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::account::UserId;
 use crate::order::Order;
 use crate::timeline::Status;
 
@@ -158,6 +159,7 @@ pub struct NewShipment {
     numbers: Vec<(TrackingNumber, Leg)>,
     order: Option<Order>,
     created_at: Timestamp,
+    owner: Option<UserId>,
 }
 
 impl NewShipment {
@@ -178,7 +180,19 @@ impl NewShipment {
             numbers,
             order: None,
             created_at,
+            owner: None,
         })
+    }
+
+    /// Makes the shipment a user's: only that user sees it (see [`crate::account`]).
+    pub fn with_owner(mut self, owner: UserId) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// The owner, if any.
+    pub fn owner(&self) -> Option<UserId> {
+        self.owner
     }
 
     /// Attaches the marketplace order the parcel belongs to.

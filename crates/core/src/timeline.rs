@@ -18,6 +18,7 @@ use std::fmt;
 
 use crate::event_time::EventTime;
 use crate::milestone::{Milestone, Reason, Side};
+use crate::order::CountryCode;
 use crate::shipment::TrackingNumber;
 
 /// The name of a data source (`russianpost`, `cainiao`, `manual`, `import`): 1 to 64
@@ -73,6 +74,9 @@ pub struct EventRecord {
     pub code: Option<String>,
     /// Where it happened, as received.
     pub location: Option<String>,
+    /// The country it happened in, when the source says (what "delivered in another country"
+    /// is judged on).
+    pub country: Option<CountryCode>,
     /// The normalised milestone.
     pub milestone: Milestone,
     /// The customs side, for customs milestones.
@@ -81,9 +85,11 @@ pub struct EventRecord {
     pub reason: Option<Reason>,
 }
 
-/// A stable 64-bit identity of a record: FNV-1a over number, instant, source, text, code and
-/// location (not the normalised meaning, so a re-import after a normaliser change is still a
-/// duplicate). Stored, so the function must never change.
+/// A stable 64-bit identity of a record: FNV-1a over number, instant, source, text, code,
+/// location and, only when known, country (not the normalised meaning, so a re-import after a
+/// normaliser change is still a duplicate). Stored, so the function must never change; the
+/// country came later and is hashed as a trailing field only when present, so every record
+/// without one keeps the fingerprint it was stored with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fingerprint(pub i64);
 
@@ -123,8 +129,23 @@ impl EventRecord {
         h.field(Some(self.text.as_bytes()));
         h.field(self.code.as_deref().map(str::as_bytes));
         h.field(self.location.as_deref().map(str::as_bytes));
+        if let Some(country) = &self.country {
+            h.field(Some(country.as_str().as_bytes()));
+        }
         // Reinterpreting the bits keeps all 64 of them in a signed SQL BIGINT.
         Fingerprint(h.0 as i64)
+    }
+
+    /// Whether two records are the same report: equal in every field the fingerprint covers
+    /// (compared directly, which is cheaper than hashing both and immune to collisions).
+    pub fn same_report(&self, other: &Self) -> bool {
+        self.at.instant() == other.at.instant()
+            && self.number == other.number
+            && self.source == other.source
+            && self.text == other.text
+            && self.code == other.code
+            && self.location == other.location
+            && self.country == other.country
     }
 
     /// The part of the record that drives status.
@@ -148,6 +169,7 @@ impl EventRecord {
             &self.text,
             &self.code,
             &self.location,
+            self.country.as_ref().map(CountryCode::as_str),
             self.at.offset(),
         )
     }
@@ -179,6 +201,8 @@ pub struct TimelineEvent {
     pub reason: Option<Reason>,
     /// The first location any source gave.
     pub location: Option<String>,
+    /// The first country any source gave.
+    pub country: Option<CountryCode>,
     /// Every source's report, in tie-break order; never empty.
     pub sources: Vec<EventRecord>,
 }
@@ -193,7 +217,7 @@ impl Timeline {
     /// Merges records in any order into a timeline; the result does not depend on the order.
     pub fn build(mut records: Vec<EventRecord>) -> Self {
         records.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        records.dedup_by(|a, b| a.fingerprint() == b.fingerprint());
+        records.dedup_by(|a, b| a.same_report(b));
         let mut events: Vec<TimelineEvent> = Vec::new();
         for record in records {
             match events.last_mut() {
@@ -206,6 +230,7 @@ impl Timeline {
                     if event.location.is_none() {
                         event.location.clone_from(&record.location);
                     }
+                    event.country = event.country.or(record.country);
                     event.sources.push(record);
                 }
                 _ => events.push(TimelineEvent {
@@ -214,6 +239,7 @@ impl Timeline {
                     side: record.side,
                     reason: record.reason,
                     location: record.location.clone(),
+                    country: record.country,
                     sources: vec![record],
                 }),
             }
@@ -301,6 +327,7 @@ mod tests {
             text: text.to_owned(),
             code: None,
             location: None,
+            country: None,
             milestone,
             side: None,
             reason: None,
@@ -445,6 +472,28 @@ mod tests {
         assert_ne!(a.fingerprint(), later.fingerprint());
         // Pinned value: fingerprints are stored, so the function must never change.
         assert_eq!(a.fingerprint(), Fingerprint(7_045_520_347_707_489_207));
+        // A country is part of the identity, and two countries differ.
+        let mut in_ru = a.clone();
+        in_ru.country = Some("RU".parse().expect("code"));
+        let mut in_kz = a.clone();
+        in_kz.country = Some("KZ".parse().expect("code"));
+        assert_ne!(in_ru.fingerprint(), a.fingerprint());
+        assert_ne!(in_ru.fingerprint(), in_kz.fingerprint());
+        // Hashed as a trailing field: not the same as any other field being that text.
+        let mut located = a.clone();
+        located.location = Some("RU".into());
+        assert_ne!(in_ru.fingerprint(), located.fingerprint());
+    }
+
+    #[test]
+    fn merged_event_keeps_the_first_country_given() {
+        let a = record("2024-06-01T10:00:00Z", M::Delivered, "cainiao", "Delivered");
+        let mut b = record("2024-06-01T10:00:00Z", M::Delivered, "post", "Вручено");
+        b.country = Some("KZ".parse().expect("code"));
+        let tl = Timeline::build(vec![a.clone(), b.clone()]);
+        assert_eq!(tl.len(), 1);
+        assert_eq!(tl.events()[0].country, b.country);
+        assert_eq!(Timeline::build(vec![a]).events()[0].country, None);
     }
 
     #[test]

@@ -27,23 +27,28 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use jiff::Timestamp;
+use posylka_core::account::{
+    NewApiToken, NewUser, OwnedShipment, ShipmentAccess, ShipmentFilter, TokenHash, User,
+    UserCredentials, UserId, UserName,
+};
 use posylka_core::number_window;
 use posylka_core::order::Order;
 use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
 use posylka_core::store::rows::{
-    self, CachedStatusRow, EventRow, ExtensionRow, NumberRow, OrderRow, ShipmentRow, StatusInputRow,
+    self, CachedStatusRow, CheckRow, EventRow, EventView, ExtensionRow, NumberRow, OrderRow,
+    ShipmentRow, StatusInputRow,
 };
-use posylka_core::store::{IngestReport, ShipmentTimeline, Store, StoreError};
-use posylka_core::timeline::{EventRecord, Timeline};
+use posylka_core::store::{CheckRecord, IngestReport, ShipmentTimeline, Store, StoreError};
+use posylka_core::timeline::EventRecord;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, Row};
 
+mod accounts;
+mod sessions;
+
 /// The embedded migrations (`crates/store-postgres/migrations`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// Rows per `UNNEST` insert.
-const INSERT_CHUNK: usize = 10_000;
 
 /// A Posylka store in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -152,59 +157,99 @@ async fn links_of_numbers(
     .collect()
 }
 
+const SHIPMENT_COLUMNS: &str = "SELECT id, created_at_us, status_milestone, status_side, \
+     status_reason, status_at_us, status_offset_s, event_count";
+
+fn shipment_row(row: &PgRow) -> Result<ShipmentRow, StoreError> {
+    Ok(ShipmentRow {
+        id: get(row, 0)?,
+        created_at_us: get(row, 1)?,
+        status_milestone: get(row, 2)?,
+        status_side: get(row, 3)?,
+        status_reason: get(row, 4)?,
+        status_at_us: get(row, 5)?,
+        status_offset_s: get(row, 6)?,
+        event_count: get(row, 7)?,
+    })
+}
+
+/// Which shipments the parts of a read cover.
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    /// Every shipment.
+    All,
+    /// These ids.
+    Ids(&'a [i64]),
+    /// Every id from the first to the second, inclusive: a page, read along the keys.
+    Range(i64, i64),
+}
+
+/// Runs `select` restricted to the shipments of `which` by `column`.
+async fn fetch_for(
+    conn: &mut PgConnection,
+    select: &str,
+    column: &str,
+    which: Which<'_>,
+) -> Result<Vec<PgRow>, StoreError> {
+    // The statement text comes from constants in this file; values are bound.
+    let query = match which {
+        Which::All => sqlx::query(sqlx::AssertSqlSafe(select.to_owned())),
+        Which::Ids(ids) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE {column} = ANY($1)"
+        )))
+        .bind(ids),
+        Which::Range(first, last) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE {column} BETWEEN $1 AND $2"
+        )))
+        .bind(first)
+        .bind(last),
+    };
+    query.fetch_all(&mut *conn).await.map_err(backend)
+}
+
 async fn load_shipments(
     conn: &mut PgConnection,
     ids: Option<&[i64]>,
 ) -> Result<Vec<Shipment>, StoreError> {
-    // `$1 IS NULL` selects every shipment.
-    let shipments = sqlx::query(
-        "SELECT id, created_at_us, status_milestone, status_side, status_reason, \
-         status_at_us, status_offset_s, event_count FROM shipments \
-         WHERE $1::bigint[] IS NULL OR id = ANY($1) ORDER BY id",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?
-    .iter()
-    .map(|row| {
-        Ok(ShipmentRow {
-            id: get(row, 0)?,
-            created_at_us: get(row, 1)?,
-            status_milestone: get(row, 2)?,
-            status_side: get(row, 3)?,
-            status_reason: get(row, 4)?,
-            status_at_us: get(row, 5)?,
-            status_offset_s: get(row, 6)?,
-            event_count: get(row, 7)?,
-        })
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
+    let which = ids.map_or(Which::All, Which::Ids);
+    let select = format!("{SHIPMENT_COLUMNS} FROM shipments");
+    let mut shipments = fetch_for(conn, &select, "id", which)
+        .await?
+        .iter()
+        .map(shipment_row)
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    shipments.sort_by_key(|s| s.id);
+    assemble_with_parts(conn, shipments, which).await
+}
 
-    let numbers = sqlx::query(
-        "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers \
-         WHERE $1::bigint[] IS NULL OR shipment_id = ANY($1)",
+/// Shipments from their rows (all covered by `which`) with their numbers and orders.
+async fn assemble_with_parts(
+    conn: &mut PgConnection,
+    shipments: Vec<ShipmentRow>,
+    which: Which<'_>,
+) -> Result<Vec<Shipment>, StoreError> {
+    let numbers = fetch_for(
+        conn,
+        "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers",
+        "shipment_id",
+        which,
     )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?
+    .await?
     .iter()
     .map(number_row)
     .collect::<Result<Vec<_>, StoreError>>()?;
 
-    let orders = sqlx::query(
+    let orders = fetch_for(
+        conn,
         "SELECT shipment_id, marketplace, order_number, placed_at_us, placed_offset_s, \
          shipped_at_us, shipped_offset_s, price_cents, currency, protection_days, \
          dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
          seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
-         dispute_opened_at_us, dispute_opened_offset_s FROM orders \
-         WHERE $1::bigint[] IS NULL OR shipment_id = ANY($1)",
+         dispute_opened_at_us, dispute_opened_offset_s FROM orders",
+        "shipment_id",
+        which,
     )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?
+    .await?
     .iter()
     .map(|row| {
         Ok(OrderRow {
@@ -231,14 +276,14 @@ async fn load_shipments(
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
 
-    let extensions = sqlx::query(
+    let extensions = fetch_for(
+        conn,
         "SELECT shipment_id, seq, days, granted_at_us, granted_offset_s \
-         FROM protection_extensions WHERE $1::bigint[] IS NULL OR shipment_id = ANY($1)",
+         FROM protection_extensions",
+        "shipment_id",
+        which,
     )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?
+    .await?
     .iter()
     .map(|row| {
         Ok(ExtensionRow {
@@ -254,12 +299,84 @@ async fn load_shipments(
     rows::assemble_shipments(shipments, numbers, orders, extensions)
 }
 
-async fn shipment_exists(conn: &mut PgConnection, id: ShipmentId) -> Result<(), StoreError> {
-    let found = sqlx::query("SELECT 1 FROM shipments WHERE id = $1 FOR UPDATE")
-        .bind(id.get())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
+/// Which shipments a timeline read covers.
+enum Selection {
+    /// After an id, in id order.
+    Page { after: i64, limit: i64 },
+    /// Due at `now`, earliest first.
+    Due { now_us: i64, limit: i64 },
+    /// One shipment.
+    One(i64),
+}
+
+/// The selected shipments with their timelines and check state, in a constant number of
+/// queries. The caller's transaction (REPEATABLE READ) makes them one snapshot.
+async fn load_timelines(
+    conn: &mut PgConnection,
+    selection: Selection,
+) -> Result<Vec<ShipmentTimeline>, StoreError> {
+    let select = format!(
+        "{SHIPMENT_COLUMNS}, revision, next_check_at_us, checked_at_us, check_summary \
+         FROM shipments"
+    );
+    let query = match selection {
+        Selection::Page { after, limit } => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE id > $1 ORDER BY id LIMIT $2"
+        )))
+        .bind(after)
+        .bind(limit),
+        // Served by the partial index `shipments_due`. Several instances sharing the
+        // database would each read the same due shipments: claiming them (`FOR UPDATE SKIP
+        // LOCKED` and a lease column) is for when instances split the watchdog's work.
+        Selection::Due { now_us, limit } => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE next_check_at_us <= $1 ORDER BY next_check_at_us, id LIMIT $2"
+        )))
+        .bind(now_us)
+        .bind(limit),
+        Selection::One(id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{select} WHERE id = $1"))).bind(id)
+        }
+    };
+    let (mut shipments, mut checks) = (Vec::new(), Vec::new());
+    for row in query.fetch_all(&mut *conn).await.map_err(backend)? {
+        let shipment = shipment_row(&row)?;
+        checks.push(CheckRow {
+            id: shipment.id,
+            revision: get(&row, 8)?,
+            next_check_at_us: get(&row, 9)?,
+            checked_at_us: get(&row, 10)?,
+            check_summary: get(&row, 11)?,
+        });
+        shipments.push(shipment);
+    }
+    let (Some(first), Some(last)) = (shipments.first(), shipments.last()) else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64>;
+    let which = match selection {
+        // A page is every shipment between its first and last id: read along the keys.
+        Selection::Page { .. } | Selection::One(_) => Which::Range(first.id, last.id),
+        Selection::Due { .. } => {
+            ids = shipments.iter().map(|s| s.id).collect();
+            Which::Ids(&ids)
+        }
+    };
+    let events = load_events(conn, which).await?;
+    let shipments = assemble_with_parts(conn, shipments, which).await?;
+    rows::assemble_timelines(shipments, checks, events)
+}
+
+/// Marks a shipment changed (due for the watchdog, next revision) and locks its row; fails if
+/// it does not exist. A failure later in the transaction rolls the mark back.
+async fn mark_changed(conn: &mut PgConnection, id: ShipmentId) -> Result<(), StoreError> {
+    let found = sqlx::query(
+        "UPDATE shipments SET next_check_at_us = 0, revision = revision + 1 \
+         WHERE id = $1 RETURNING id",
+    )
+    .bind(id.get())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
     found.map(|_| ()).ok_or(StoreError::ShipmentNotFound(id))
 }
 
@@ -383,35 +500,37 @@ async fn write_order(
     Ok(())
 }
 
+/// Every event of the shipments of `which`, as (shipment id, record), in no particular order.
+/// Text columns are decoded borrowed from the result rows: only the record's own fields are
+/// allocated (a page of timelines decodes hundreds of thousands of rows).
 async fn load_events(
     conn: &mut PgConnection,
-    id: ShipmentId,
-) -> Result<Vec<EventRecord>, StoreError> {
-    sqlx::query(
-        "SELECT shipment_id, fingerprint, number, at_us, offset_s, source, text, code, \
-         location, milestone, side, reason FROM events WHERE shipment_id = $1",
+    which: Which<'_>,
+) -> Result<Vec<(i64, EventRecord)>, StoreError> {
+    fetch_for(
+        conn,
+        "SELECT shipment_id, number, at_us, offset_s, source, text, code, location, country, \
+         milestone, side, reason FROM events",
+        "shipment_id",
+        which,
     )
-    .bind(id.get())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?
+    .await?
     .iter()
     .map(|row| {
-        EventRow {
-            shipment_id: get(row, 0)?,
-            fingerprint: get(row, 1)?,
-            number: get(row, 2)?,
-            at_us: get(row, 3)?,
-            offset_s: get(row, 4)?,
-            source: get(row, 5)?,
-            text: get(row, 6)?,
-            code: get(row, 7)?,
-            location: get(row, 8)?,
+        let view = EventView {
+            number: get(row, 1)?,
+            at_us: get(row, 2)?,
+            offset_s: get(row, 3)?,
+            source: get(row, 4)?,
+            text: get(row, 5)?,
+            code: get(row, 6)?,
+            location: get(row, 7)?,
+            country: get(row, 8)?,
             milestone: get(row, 9)?,
             side: get(row, 10)?,
             reason: get(row, 11)?,
-        }
-        .to_record()
+        };
+        Ok((get(row, 0)?, view.to_record()?))
     })
     .collect()
 }
@@ -486,7 +605,8 @@ async fn refresh_status(
     sqlx::query(
         "UPDATE shipments AS s SET status_milestone = u.milestone, status_side = u.side, \
          status_reason = u.reason, status_at_us = u.at_us, status_offset_s = u.offset_s, \
-         last_event_at_us = u.last_at_us, event_count = u.event_count \
+         last_event_at_us = u.last_at_us, event_count = u.event_count, \
+         next_check_at_us = 0, revision = s.revision + 1 \
          FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], \
          $6::int4[], $7::bigint[], $8::bigint[]) \
          AS u(id, milestone, side, reason, at_us, offset_s, last_at_us, event_count) \
@@ -523,49 +643,118 @@ async fn refresh_status(
 
 /// Inserts the rows not stored yet; returns the shipment id and status columns of each new
 /// row. Exact because the caller holds row locks on the target shipments, which every ingest
-/// takes; reading the stored keys first is cheaper than a `RETURNING` row per insert.
+/// takes. The stored keys are probed by the planned keys (work in proportion to the batch, not
+/// to the shipments' history), then the fresh rows go in by `COPY`: no conflict handling is
+/// left for the server to do, and COPY is its cheapest way in.
 async fn insert_events(
     conn: &mut PgConnection,
     planned: Vec<EventRow>,
-    targets: &[i64],
 ) -> Result<Vec<(i64, StatusInputRow)>, StoreError> {
-    let stored =
-        sqlx::query("SELECT shipment_id, fingerprint FROM events WHERE shipment_id = ANY($1)")
-            .bind(targets)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
-            .collect::<Result<HashSet<(i64, i64)>, StoreError>>()?;
+    let stored = sqlx::query(
+        "SELECT e.shipment_id, e.fingerprint \
+         FROM UNNEST($1::bigint[], $2::bigint[]) AS k (shipment_id, fingerprint) \
+         JOIN events AS e ON e.shipment_id = k.shipment_id AND e.fingerprint = k.fingerprint",
+    )
+    .bind(planned.iter().map(|r| r.shipment_id).collect::<Vec<_>>())
+    .bind(planned.iter().map(|r| r.fingerprint).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
+    .collect::<Result<HashSet<(i64, i64)>, StoreError>>()?;
     let (fresh, inputs) = rows::unstored_rows(planned, &stored);
-    for chunk in fresh.chunks(INSERT_CHUNK) {
-        let col = |f: fn(&EventRow) -> Option<&str>| chunk.iter().map(f).collect::<Vec<_>>();
-        sqlx::query(
-            "INSERT INTO events (shipment_id, fingerprint, number, at_us, offset_s, source, \
-             text, code, location, milestone, side, reason) \
-             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], \
-             $5::int4[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
-             $11::text[], $12::text[]) \
-             ON CONFLICT (shipment_id, fingerprint) DO NOTHING",
+    if fresh.is_empty() {
+        return Ok(inputs);
+    }
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY events (shipment_id, fingerprint, number, at_us, offset_s, source, text, \
+             code, location, country, milestone, side, reason) FROM STDIN",
         )
-        .bind(chunk.iter().map(|r| r.shipment_id).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|r| r.fingerprint).collect::<Vec<_>>())
-        .bind(col(|r| Some(r.number.as_str())))
-        .bind(chunk.iter().map(|r| r.at_us).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|r| r.offset_s).collect::<Vec<_>>())
-        .bind(col(|r| Some(r.source.as_str())))
-        .bind(col(|r| Some(r.text.as_str())))
-        .bind(col(|r| r.code.as_deref()))
-        .bind(col(|r| r.location.as_deref()))
-        .bind(col(|r| Some(r.milestone.as_str())))
-        .bind(col(|r| r.side.as_deref()))
-        .bind(col(|r| r.reason.as_deref()))
-        .execute(&mut *conn)
         .await
         .map_err(backend)?;
+    let mut buffer = Vec::with_capacity(COPY_BUFFER + 4096);
+    for row in &fresh {
+        copy_row(&mut buffer, row);
+        if buffer.len() >= COPY_BUFFER {
+            copy.send(std::mem::take(&mut buffer))
+                .await
+                .map_err(backend)?;
+            buffer.reserve(COPY_BUFFER + 4096);
+        }
     }
+    if !buffer.is_empty() {
+        copy.send(buffer).await.map_err(backend)?;
+    }
+    copy.finish().await.map_err(backend)?;
     Ok(inputs)
+}
+
+/// Bytes of COPY data sent at a time.
+const COPY_BUFFER: usize = 1 << 20;
+
+/// Appends one row in COPY's text format: tab-separated, `\N` for NULL, newline-terminated.
+fn copy_row(out: &mut Vec<u8>, row: &EventRow) {
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{}\t{}\t", row.shipment_id, row.fingerprint);
+    copy_text(out, Some(&row.number));
+    let _ = write!(out, "\t{}\t{}\t", row.at_us, row.offset_s);
+    for (i, text) in [
+        Some(row.source.as_str()),
+        Some(row.text.as_str()),
+        row.code.as_deref(),
+        row.location.as_deref(),
+        row.country.as_deref(),
+        Some(row.milestone.as_str()),
+        row.side.as_deref(),
+        row.reason.as_deref(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        copy_text(out, text);
+    }
+    out.push(b'\n');
+}
+
+/// A text field in COPY's text format: the backslash, and the tab, newline and carriage
+/// return that would end the field or row, are escaped; anything else goes as is.
+fn copy_text(out: &mut Vec<u8>, text: Option<&str>) {
+    let Some(text) = text else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    for &b in text.as_bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+impl PgStore {
+    async fn read_timelines(
+        &self,
+        selection: Selection,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        // REPEATABLE READ: shipments, numbers, orders and events come from one snapshot.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(backend)?;
+        let found = load_timelines(&mut tx, selection).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found)
+    }
 }
 
 impl Store for PgStore {
@@ -586,6 +775,7 @@ impl Store for PgStore {
         if let Some(order) = new.order() {
             write_order(&mut tx, id, Some(order)).await?;
         }
+        accounts::set_owner(&mut tx, id, new.owner()).await?;
         tx.commit().await.map_err(backend)?;
         Ok(id)
     }
@@ -598,7 +788,7 @@ impl Store for PgStore {
         linked_at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        shipment_exists(&mut tx, id).await?;
+        mark_changed(&mut tx, id).await?;
         check_link(&mut tx, Some(id), number, linked_at).await?;
         insert_link(&mut tx, id, number, leg, linked_at).await?;
         tx.commit().await.map_err(backend)
@@ -606,7 +796,7 @@ impl Store for PgStore {
 
     async fn set_order(&self, id: ShipmentId, order: Option<&Order>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        shipment_exists(&mut tx, id).await?;
+        mark_changed(&mut tx, id).await?;
         write_order(&mut tx, id, order).await?;
         tx.commit().await.map_err(backend)
     }
@@ -654,12 +844,19 @@ impl Store for PgStore {
         let mut targets: Vec<i64> = planned.iter().map(|r| r.shipment_id).collect();
         targets.sort_unstable();
         targets.dedup();
-        sqlx::query("SELECT id FROM shipments WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind(&targets)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let inserted = insert_events(&mut tx, planned, &targets).await?;
+        // `events` has no foreign key (see migration 2): these locks are what keep the
+        // shipments, so every one must be found.
+        let locked =
+            sqlx::query("SELECT id FROM shipments WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+                .bind(&targets)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+                .iter()
+                .map(|row| get::<i64>(row, 0))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+        rows::require_all(&targets, &locked)?;
+        let inserted = insert_events(&mut tx, planned).await?;
         report.inserted = inserted.len();
         report.duplicates = records.len() - inserted.len();
         let mut changed: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
@@ -668,6 +865,7 @@ impl Store for PgStore {
         report.shipments_changed = changed.len();
         refresh_status(&mut tx, inserted).await?;
         tx.commit().await.map_err(backend)?;
+
         Ok(report)
     }
 
@@ -675,20 +873,110 @@ impl Store for PgStore {
         &self,
         id: ShipmentId,
     ) -> Result<Option<ShipmentTimeline>, StoreError> {
-        // REPEATABLE READ: the shipment and its events come from one snapshot.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            .await
-            .map_err(backend)?;
-        let Some(shipment) = load_shipments(&mut tx, Some(&[id.get()])).await?.pop() else {
-            return Ok(None);
-        };
-        let records = load_events(&mut tx, id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(Some(ShipmentTimeline {
-            shipment,
-            timeline: Timeline::build(records),
-        }))
+        let found = self.read_timelines(Selection::One(id.get())).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn timelines_page(
+        &self,
+        after: Option<ShipmentId>,
+        limit: usize,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        self.read_timelines(Selection::Page {
+            after: after.map_or(0, ShipmentId::get),
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        })
+        .await
+    }
+
+    async fn due_for_check(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        self.read_timelines(Selection::Due {
+            now_us: now.as_microsecond(),
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        })
+        .await
+    }
+
+    async fn record_checks(&self, results: &[CheckRecord]) -> Result<(), StoreError> {
+        let updates = rows::last_check_per_shipment(results);
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // One statement for the batch. A shipment changed since it was read keeps its due
+        // mark; the row lock the UPDATE takes orders it against a concurrent ingest.
+        let found = sqlx::query(
+            "UPDATE shipments AS s SET checked_at_us = u.checked_at_us, \
+             check_summary = u.summary, next_check_at_us = CASE \
+             WHEN s.revision = u.revision THEN u.next_check_at_us ELSE s.next_check_at_us END \
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) \
+             AS u(id, revision, checked_at_us, next_check_at_us, summary) \
+             WHERE s.id = u.id RETURNING s.id",
+        )
+        .bind(updates.iter().map(|u| u.id).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| u.revision).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| u.checked_at_us).collect::<Vec<_>>())
+        .bind(
+            updates
+                .iter()
+                .map(|u| u.next_check_at_us)
+                .collect::<Vec<_>>(),
+        )
+        .bind(updates.iter().map(|u| u.summary).collect::<Vec<_>>())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|row| get::<i64>(row, 0))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        // Dropping `tx` on error rolls the whole batch back.
+        rows::require_all(&updates.iter().map(|u| u.id).collect::<Vec<_>>(), &found)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    // Accounts: implemented in `accounts.rs`.
+
+    async fn create_user(&self, new: &NewUser) -> Result<UserId, StoreError> {
+        self.create_user_impl(new).await
+    }
+
+    async fn user_by_name(&self, name: &UserName) -> Result<Option<UserCredentials>, StoreError> {
+        self.user_by_name_impl(name).await
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> Result<(), StoreError> {
+        self.create_api_token_impl(token).await
+    }
+
+    async fn user_by_token(&self, hash: &TokenHash) -> Result<Option<User>, StoreError> {
+        self.user_by_token_impl(hash).await
+    }
+
+    async fn shipment_access(&self, id: ShipmentId) -> Result<Option<ShipmentAccess>, StoreError> {
+        self.shipment_access_impl(id).await
+    }
+
+    async fn set_archived(
+        &self,
+        id: ShipmentId,
+        archived_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        self.set_archived_impl(id, archived_at).await
+    }
+
+    async fn delete_shipment(&self, id: ShipmentId) -> Result<(), StoreError> {
+        self.delete_shipment_impl(id).await
+    }
+
+    async fn owned_shipments(
+        &self,
+        owner: UserId,
+        filter: &ShipmentFilter,
+    ) -> Result<Vec<OwnedShipment>, StoreError> {
+        self.owned_shipments_impl(owner, filter).await
     }
 }

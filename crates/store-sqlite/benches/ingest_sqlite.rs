@@ -1,107 +1,95 @@
-//! Ingest throughput against SQLite: `Store::ingest` versus a bare batched INSERT of the same
-//! rows into a table without constraints, in the same run. Not a timed test: it reports.
+//! Store throughput against SQLite, in one run, reported (not a timed test):
+//! - ingest: `Store::ingest` versus a bare batched INSERT of the same rows, in the same batches
+//!   and transactions, into a table of the same shape and primary key as `events`;
+//! - read: every shipment with its timeline through `Store::timelines_page`, the watchdog's
+//!   bulk path.
 //!
-//! `POSYLKA_BENCH_EVENTS` (default 100000) events over shipments of 20 events each,
-//! `POSYLKA_BENCH_BATCH` (default 10000) events per ingest call (one transaction each).
-//! Run: `POSYLKA_BENCH_EVENTS=1000000 cargo bench -p posylka-store-sqlite`.
+//! `POSYLKA_BENCH_EVENTS` (default 100000) events over shipments of
+//! `POSYLKA_BENCH_PER_SHIPMENT` (default 20) events each, `POSYLKA_BENCH_BATCH` (default
+//! 10000) events per ingest call (one transaction each), `POSYLKA_BENCH_PAGE` (default 10000)
+//! shipments per page. Run: `POSYLKA_BENCH_EVENTS=1000000 cargo bench -p posylka-store-sqlite`.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use jiff::{Timestamp, ToSpan};
-use posylka_core::event_time::EventTime;
-use posylka_core::milestone::Milestone;
-use posylka_core::shipment::{Leg, NewShipment, TrackingNumber};
 use posylka_core::store::Store;
 use posylka_core::store::rows::EventRow;
-use posylka_core::timeline::{EventRecord, SourceName};
 use posylka_store_sqlite::SqliteStore;
 use sqlx::{QueryBuilder, Sqlite};
 
-const PER_SHIPMENT: usize = 20;
+#[path = "common/workload.rs"]
+mod workload;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use workload::Workload;
 
 fn main() {
-    let events = env("POSYLKA_BENCH_EVENTS", 100_000);
-    let batch = env("POSYLKA_BENCH_BATCH", 10_000).max(1);
+    let work = Workload::from_env();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(run(events, batch));
+    rt.block_on(run(work));
 }
 
-async fn run(events: usize, batch: usize) {
+async fn run(work: Workload) {
     let dir = std::env::temp_dir().join(format!("posylka-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(dir.join("store.db")).await.unwrap();
-    let shipments = events.div_ceil(PER_SHIPMENT);
-    let created = Timestamp::from_second(1_714_521_600).unwrap();
-    let milestones = Milestone::ALL;
-    let source = SourceName::new("bench").unwrap();
-    let mut records = Vec::with_capacity(events);
-    let mut ids = Vec::with_capacity(events);
-    for s in 0..shipments {
-        let number = TrackingNumber::parse(&format!("RB{s:09}CN")).unwrap();
-        let new = NewShipment::new(vec![(number.clone(), Leg::Through)], created).unwrap();
-        let id = store.create_shipment(&new).await.unwrap();
-        for e in 0..PER_SHIPMENT.min(events - records.len()) {
-            let at = created.checked_add((e as i64 * 7).hours()).unwrap();
-            records.push(EventRecord {
-                number: number.clone(),
-                at: EventTime::new(at, jiff::tz::Offset::constant(8)),
-                source: source.clone(),
-                text: format!("Event {e} at the sorting centre"),
-                code: Some(format!("C{e}")),
-                location: Some("Guangzhou".into()),
-                milestone: milestones[e % milestones.len()],
-                side: None,
-                reason: None,
-            });
-            ids.push(id);
-        }
-    }
-
-    let start = Instant::now();
-    for chunk in records.chunks(batch) {
-        store.ingest(chunk).await.unwrap();
-    }
-    let ours = start.elapsed();
-    let listed = store.list_shipments().await.unwrap();
-    assert_eq!(listed.len(), shipments);
-    assert_eq!(
-        listed.iter().map(|s| s.event_count).sum::<u64>(),
-        events as u64
-    );
-
-    // The baseline: the same rows, the same batches and transactions, no constraints.
-    let rows: Vec<EventRow> = records
-        .iter()
-        .zip(&ids)
-        .map(|(r, id)| EventRow::new(*id, r))
-        .collect();
     let pool = store.pool();
+    // Shipments and their numbers are set-up, not measured: written in two statements.
     sqlx::query(
-        "CREATE TABLE bare_events (shipment_id INTEGER, fingerprint INTEGER, number TEXT, \
-         at_us INTEGER, offset_s INTEGER, source TEXT, text TEXT, code TEXT, location TEXT, \
-         milestone TEXT, side TEXT, reason TEXT)",
+        "WITH RECURSIVE g (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) \
+         INSERT INTO shipments (id, created_at_us) SELECT n, ? FROM g",
+    )
+    .bind(work.shipments_i64())
+    .bind(work.created_us())
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE g (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) \
+         INSERT INTO shipment_numbers (shipment_id, number, leg, linked_at_us) \
+         SELECT n, printf('RB%09dCN', n - 1), 'through', ? FROM g",
+    )
+    .bind(work.shipments_i64())
+    .bind(work.created_us())
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let mut ours = Duration::ZERO;
+    for batch in work.batches() {
+        let records = work.records(batch);
+        let start = Instant::now();
+        store.ingest(&records).await.unwrap();
+        ours += start.elapsed();
+    }
+
+    sqlx::query(
+        "CREATE TABLE bare_events (shipment_id INTEGER NOT NULL, fingerprint INTEGER NOT NULL, \
+         number TEXT NOT NULL, at_us INTEGER NOT NULL, offset_s INTEGER NOT NULL, \
+         source TEXT NOT NULL, text TEXT NOT NULL, code TEXT, location TEXT, country TEXT, \
+         milestone TEXT NOT NULL, side TEXT, reason TEXT, \
+         PRIMARY KEY (shipment_id, fingerprint)) STRICT, WITHOUT ROWID",
     )
     .execute(pool)
     .await
     .unwrap();
-    let start = Instant::now();
-    for chunk in rows.chunks(batch) {
+    let mut bare = Duration::ZERO;
+    for batch in work.batches() {
+        let rows: Vec<EventRow> = work
+            .records(batch.clone())
+            .iter()
+            .zip(work.shipment_ids(batch))
+            .map(|(r, id)| EventRow::new(id, r))
+            .collect();
+        let start = Instant::now();
         let mut tx = pool.begin().await.unwrap();
-        for part in chunk.chunks(1000) {
+        // The store's chunk: 13 columns a row stays below SQLite's parameter limit.
+        for part in rows.chunks(1000) {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO bare_events (shipment_id, fingerprint, number, at_us, offset_s, \
-                 source, text, code, location, milestone, side, reason) ",
+                 source, text, code, location, country, milestone, side, reason) ",
             );
             qb.push_values(part, |mut b, r| {
                 b.push_bind(r.shipment_id)
@@ -113,6 +101,7 @@ async fn run(events: usize, batch: usize) {
                     .push_bind(r.text.as_str())
                     .push_bind(r.code.as_deref())
                     .push_bind(r.location.as_deref())
+                    .push_bind(r.country.as_deref())
                     .push_bind(r.milestone.as_str())
                     .push_bind(r.side.as_deref())
                     .push_bind(r.reason.as_deref());
@@ -120,25 +109,11 @@ async fn run(events: usize, batch: usize) {
             qb.build().execute(&mut *tx).await.unwrap();
         }
         tx.commit().await.unwrap();
+        bare += start.elapsed();
     }
-    let bare = start.elapsed();
+
+    let read = workload::read_all(&store, &work).await;
     store.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
-
-    let rate = |d: std::time::Duration| events as f64 / d.as_secs_f64();
-    println!("sqlite ingest: {events} events, {shipments} shipments, batch {batch}");
-    println!(
-        "  Store::ingest : {:>10.0} events/s ({:.2} s)",
-        rate(ours),
-        ours.as_secs_f64()
-    );
-    println!(
-        "  bare INSERT   : {:>10.0} events/s ({:.2} s)",
-        rate(bare),
-        bare.as_secs_f64()
-    );
-    println!(
-        "  ratio         : {:.2}x the bare insert time",
-        ours.as_secs_f64() / bare.as_secs_f64()
-    );
+    work.report("sqlite", ours, bare, read);
 }

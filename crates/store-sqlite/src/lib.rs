@@ -23,20 +23,26 @@
 //! # }).unwrap();
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use posylka_core::account::{
+    NewApiToken, NewUser, OwnedShipment, ShipmentAccess, ShipmentFilter, TokenHash, User,
+    UserCredentials, UserId, UserName,
+};
 use posylka_core::number_window;
 use posylka_core::order::Order;
 use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
 use posylka_core::store::rows::{
-    self, CachedStatusRow, EventRow, ExtensionRow, NumberRow, OrderRow, ShipmentRow, StatusInputRow,
+    self, CachedStatusRow, CheckRow, CheckUpdate, EventRow, EventView, ExtensionRow, NumberRow,
+    OrderRow, ShipmentRow, StatusInputRow,
 };
-use posylka_core::store::{IngestReport, ShipmentTimeline, Store, StoreError};
-use posylka_core::timeline::{EventRecord, Timeline};
+use posylka_core::store::{CheckRecord, IngestReport, ShipmentTimeline, Store, StoreError};
+use posylka_core::timeline::EventRecord;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
@@ -44,13 +50,18 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
+mod accounts;
+mod sessions;
+
 /// The embedded migrations (`crates/store-sqlite/migrations`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-/// Rows per multi-row INSERT: 12 columns each stays far below SQLite's 32 766 parameters.
+/// Rows per multi-row INSERT: 13 columns each stays far below SQLite's 32 766 parameters.
 const INSERT_CHUNK: usize = 1000;
 /// Values per `IN (...)` list.
 const IN_CHUNK: usize = 500;
+/// Rows a connection's worker thread may read ahead of the task consuming them.
+const ROW_BUFFER: usize = 4096;
 
 /// A Posylka store in one SQLite file.
 #[derive(Debug, Clone)]
@@ -95,7 +106,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Rows come from the connection's worker thread through a bounded channel; sqlx's
+            // default of 50 makes a bulk read (a page of timelines) hand over every 50 rows.
+            .row_buffer_size(ROW_BUFFER);
         let pool = SqlitePoolOptions::new()
             .max_connections(connections)
             // An in-memory database lives only as long as its connection.
@@ -168,18 +182,55 @@ fn number_row(row: &SqliteRow) -> Result<NumberRow, StoreError> {
 /// Which shipments to load.
 enum Which<'a> {
     All,
+    /// Few ids, bound one by one (at most [`IN_CHUNK`]).
     Ids(&'a [i64]),
+    /// Every id from the first to the second, inclusive: a page, read along the keys.
+    Range(i64, i64),
+    /// Any number of ids as one JSON array bound once: one query whatever the count.
+    IdsJson(&'a str),
 }
 
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, column: &str, which: &Which<'_>) {
-    if let Which::Ids(ids) = which {
-        qb.push(format_args!(" WHERE {column} IN ("));
-        let mut list = qb.separated(", ");
-        for id in *ids {
-            list.push_bind(*id);
+    match which {
+        Which::All => {}
+        Which::Ids(ids) => {
+            qb.push(format_args!(" WHERE {column} IN ("));
+            let mut list = qb.separated(", ");
+            for id in *ids {
+                list.push_bind(*id);
+            }
+            qb.push(")");
         }
-        qb.push(")");
+        Which::Range(first, last) => {
+            qb.push(format_args!(" WHERE {column} BETWEEN "));
+            qb.push_bind(*first);
+            qb.push(" AND ");
+            qb.push_bind(*last);
+        }
+        Which::IdsJson(json) => {
+            qb.push(format_args!(
+                " WHERE {column} IN (SELECT value FROM json_each("
+            ));
+            qb.push_bind(*json);
+            qb.push("))");
+        }
     }
+}
+
+const SHIPMENT_COLUMNS: &str = "SELECT id, created_at_us, status_milestone, status_side, \
+     status_reason, status_at_us, status_offset_s, event_count";
+
+fn shipment_row(row: &SqliteRow) -> Result<ShipmentRow, StoreError> {
+    Ok(ShipmentRow {
+        id: get(row, 0)?,
+        created_at_us: get(row, 1)?,
+        status_milestone: get(row, 2)?,
+        status_side: get(row, 3)?,
+        status_reason: get(row, 4)?,
+        status_at_us: get(row, 5)?,
+        status_offset_s: get(row, 6)?,
+        event_count: get(row, 7)?,
+    })
 }
 
 async fn load_shipments(
@@ -189,99 +240,179 @@ async fn load_shipments(
     let chunks: Vec<Which<'_>> = match which {
         Which::All => vec![Which::All],
         Which::Ids(ids) => ids.chunks(IN_CHUNK).map(Which::Ids).collect(),
+        other => vec![other],
     };
     let mut out = Vec::new();
     for which in chunks {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, created_at_us, status_milestone, status_side, status_reason, \
-             status_at_us, status_offset_s, event_count FROM shipments",
-        );
+        let mut qb = QueryBuilder::<Sqlite>::new(SHIPMENT_COLUMNS);
+        qb.push(" FROM shipments");
         push_filter(&mut qb, "id", &which);
         qb.push(" ORDER BY id");
         let mut shipments = Vec::new();
         for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-            shipments.push(ShipmentRow {
-                id: get(&row, 0)?,
-                created_at_us: get(&row, 1)?,
-                status_milestone: get(&row, 2)?,
-                status_side: get(&row, 3)?,
-                status_reason: get(&row, 4)?,
-                status_at_us: get(&row, 5)?,
-                status_offset_s: get(&row, 6)?,
-                event_count: get(&row, 7)?,
-            });
+            shipments.push(shipment_row(&row)?);
         }
-
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers",
-        );
-        push_filter(&mut qb, "shipment_id", &which);
-        let mut numbers = Vec::new();
-        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-            numbers.push(number_row(&row)?);
-        }
-
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT shipment_id, marketplace, order_number, placed_at_us, placed_offset_s, \
-             shipped_at_us, shipped_offset_s, price_cents, currency, protection_days, \
-             dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
-             seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
-             dispute_opened_at_us, dispute_opened_offset_s FROM orders",
-        );
-        push_filter(&mut qb, "shipment_id", &which);
-        let mut orders = Vec::new();
-        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-            orders.push(OrderRow {
-                shipment_id: get(&row, 0)?,
-                marketplace: get(&row, 1)?,
-                order_number: get(&row, 2)?,
-                placed_at_us: get(&row, 3)?,
-                placed_offset_s: get(&row, 4)?,
-                shipped_at_us: get(&row, 5)?,
-                shipped_offset_s: get(&row, 6)?,
-                price_cents: get(&row, 7)?,
-                currency: get(&row, 8)?,
-                protection_days: get(&row, 9)?,
-                dest_country: get(&row, 10)?,
-                dest_city: get(&row, 11)?,
-                dest_postcode: get(&row, 12)?,
-                seller_contacted_at_us: get(&row, 13)?,
-                seller_contacted_offset_s: get(&row, 14)?,
-                seller_replied_at_us: get(&row, 15)?,
-                seller_replied_offset_s: get(&row, 16)?,
-                dispute_opened_at_us: get(&row, 17)?,
-                dispute_opened_offset_s: get(&row, 18)?,
-            });
-        }
-
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT shipment_id, seq, days, granted_at_us, granted_offset_s \
-             FROM protection_extensions",
-        );
-        push_filter(&mut qb, "shipment_id", &which);
-        let mut extensions = Vec::new();
-        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-            extensions.push(ExtensionRow {
-                shipment_id: get(&row, 0)?,
-                seq: get(&row, 1)?,
-                days: get(&row, 2)?,
-                granted_at_us: get(&row, 3)?,
-                granted_offset_s: get(&row, 4)?,
-            });
-        }
-        out.extend(rows::assemble_shipments(
-            shipments, numbers, orders, extensions,
-        )?);
+        out.extend(assemble_with_parts(conn, shipments, &which).await?);
     }
     Ok(out)
 }
 
-async fn shipment_exists(conn: &mut SqliteConnection, id: ShipmentId) -> Result<(), StoreError> {
-    let found = sqlx::query("SELECT 1 FROM shipments WHERE id = ?")
-        .bind(id.get())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
+/// Shipments from their rows (all covered by `which`) with their numbers and orders.
+async fn assemble_with_parts(
+    conn: &mut SqliteConnection,
+    shipments: Vec<ShipmentRow>,
+    which: &Which<'_>,
+) -> Result<Vec<Shipment>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT shipment_id, number, leg, linked_at_us FROM shipment_numbers",
+    );
+    push_filter(&mut qb, "shipment_id", which);
+    let mut numbers = Vec::new();
+    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+        numbers.push(number_row(&row)?);
+    }
+
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT shipment_id, marketplace, order_number, placed_at_us, placed_offset_s, \
+         shipped_at_us, shipped_offset_s, price_cents, currency, protection_days, \
+         dest_country, dest_city, dest_postcode, seller_contacted_at_us, \
+         seller_contacted_offset_s, seller_replied_at_us, seller_replied_offset_s, \
+         dispute_opened_at_us, dispute_opened_offset_s FROM orders",
+    );
+    push_filter(&mut qb, "shipment_id", which);
+    let mut orders = Vec::new();
+    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+        orders.push(OrderRow {
+            shipment_id: get(&row, 0)?,
+            marketplace: get(&row, 1)?,
+            order_number: get(&row, 2)?,
+            placed_at_us: get(&row, 3)?,
+            placed_offset_s: get(&row, 4)?,
+            shipped_at_us: get(&row, 5)?,
+            shipped_offset_s: get(&row, 6)?,
+            price_cents: get(&row, 7)?,
+            currency: get(&row, 8)?,
+            protection_days: get(&row, 9)?,
+            dest_country: get(&row, 10)?,
+            dest_city: get(&row, 11)?,
+            dest_postcode: get(&row, 12)?,
+            seller_contacted_at_us: get(&row, 13)?,
+            seller_contacted_offset_s: get(&row, 14)?,
+            seller_replied_at_us: get(&row, 15)?,
+            seller_replied_offset_s: get(&row, 16)?,
+            dispute_opened_at_us: get(&row, 17)?,
+            dispute_opened_offset_s: get(&row, 18)?,
+        });
+    }
+
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT shipment_id, seq, days, granted_at_us, granted_offset_s \
+         FROM protection_extensions",
+    );
+    push_filter(&mut qb, "shipment_id", which);
+    let mut extensions = Vec::new();
+    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+        extensions.push(ExtensionRow {
+            shipment_id: get(&row, 0)?,
+            seq: get(&row, 1)?,
+            days: get(&row, 2)?,
+            granted_at_us: get(&row, 3)?,
+            granted_offset_s: get(&row, 4)?,
+        });
+    }
+    rows::assemble_shipments(shipments, numbers, orders, extensions)
+}
+
+/// Which shipments a timeline read covers.
+enum Selection {
+    /// After an id, in id order.
+    Page { after: i64, limit: i64 },
+    /// Due at `now`, earliest first.
+    Due { now_us: i64, limit: i64 },
+    /// One shipment.
+    One(i64),
+}
+
+/// The selected shipments with their timelines and check state, in a constant number of
+/// queries. The caller's transaction makes them one snapshot.
+async fn load_timelines(
+    conn: &mut SqliteConnection,
+    selection: Selection,
+) -> Result<Vec<ShipmentTimeline>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(SHIPMENT_COLUMNS);
+    qb.push(", revision, next_check_at_us, checked_at_us, check_summary FROM shipments");
+    match selection {
+        Selection::Page { after, limit } => {
+            qb.push(" WHERE id > ");
+            qb.push_bind(after);
+            qb.push(" ORDER BY id LIMIT ");
+            qb.push_bind(limit);
+        }
+        Selection::Due { now_us, limit } => {
+            // Served by the partial index `shipments_due`.
+            qb.push(" WHERE next_check_at_us <= ");
+            qb.push_bind(now_us);
+            qb.push(" ORDER BY next_check_at_us, id LIMIT ");
+            qb.push_bind(limit);
+        }
+        Selection::One(id) => {
+            qb.push(" WHERE id = ");
+            qb.push_bind(id);
+        }
+    }
+    let (mut shipments, mut checks) = (Vec::new(), Vec::new());
+    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+        let shipment = shipment_row(&row)?;
+        checks.push(CheckRow {
+            id: shipment.id,
+            revision: get(&row, 8)?,
+            next_check_at_us: get(&row, 9)?,
+            checked_at_us: get(&row, 10)?,
+            check_summary: get(&row, 11)?,
+        });
+        shipments.push(shipment);
+    }
+    let (Some(first), Some(last)) = (shipments.first(), shipments.last()) else {
+        return Ok(Vec::new());
+    };
+    let json;
+    let which = match selection {
+        // A page is every shipment between its first and last id: read along the keys.
+        Selection::Page { .. } | Selection::One(_) => Which::Range(first.id, last.id),
+        Selection::Due { .. } => {
+            json = id_array(shipments.iter().map(|s| s.id));
+            Which::IdsJson(&json)
+        }
+    };
+    let events = load_events(conn, &which).await?;
+    let shipments = assemble_with_parts(conn, shipments, &which).await?;
+    rows::assemble_timelines(shipments, checks, events)
+}
+
+/// `[1,2,3]`.
+fn id_array(ids: impl Iterator<Item = i64>) -> String {
+    let mut json = String::from("[");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&id.to_string());
+    }
+    json.push(']');
+    json
+}
+
+/// Marks a shipment changed (due for the watchdog, next revision); fails if it does not
+/// exist. A failure later in the transaction rolls the mark back with everything else.
+async fn mark_changed(conn: &mut SqliteConnection, id: ShipmentId) -> Result<(), StoreError> {
+    let found = sqlx::query(
+        "UPDATE shipments SET next_check_at_us = 0, revision = revision + 1 \
+         WHERE id = ? RETURNING id",
+    )
+    .bind(id.get())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
     found.map(|_| ()).ok_or(StoreError::ShipmentNotFound(id))
 }
 
@@ -395,37 +526,72 @@ async fn write_order(
     Ok(())
 }
 
+/// An `events` row as `json_array` writes it ([`EVENTS_AS_JSON`]'s column order); text
+/// without escapes is borrowed from the JSON.
+#[derive(serde::Deserialize)]
+struct EventJson<'a> {
+    shipment_id: i64,
+    #[serde(borrow)]
+    number: Cow<'a, str>,
+    at_us: i64,
+    offset_s: i32,
+    #[serde(borrow)]
+    source: Cow<'a, str>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+    #[serde(borrow)]
+    code: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    location: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    country: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    milestone: Cow<'a, str>,
+    #[serde(borrow)]
+    side: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reason: Option<Cow<'a, str>>,
+}
+
+/// The events of a read, many rows folded into each result row as one JSON array: handing a
+/// row over from sqlx's worker thread copies every column into its own allocation, which made
+/// a bulk read (200 000 events a page) cost several times SQLite's own scan. Grouping by blocks
+/// of 256 shipment ids bounds each JSON text by the events of 256 shipments.
+const EVENTS_AS_JSON: &str = "SELECT json_group_array(json_array(shipment_id, number, at_us, \
+     offset_s, source, text, code, location, country, milestone, side, reason)) FROM events";
+
+/// Every event of the shipments of `which`, as (shipment id, record), in no particular order.
 async fn load_events(
     conn: &mut SqliteConnection,
-    id: ShipmentId,
-) -> Result<Vec<EventRecord>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT shipment_id, fingerprint, number, at_us, offset_s, source, text, code, \
-         location, milestone, side, reason FROM events WHERE shipment_id = ?",
-    )
-    .bind(id.get())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?;
-    rows.iter()
-        .map(|row| {
-            EventRow {
-                shipment_id: get(row, 0)?,
-                fingerprint: get(row, 1)?,
-                number: get(row, 2)?,
-                at_us: get(row, 3)?,
-                offset_s: get(row, 4)?,
-                source: get(row, 5)?,
-                text: get(row, 6)?,
-                code: get(row, 7)?,
-                location: get(row, 8)?,
-                milestone: get(row, 9)?,
-                side: get(row, 10)?,
-                reason: get(row, 11)?,
-            }
-            .to_record()
-        })
-        .collect()
+    which: &Which<'_>,
+) -> Result<Vec<(i64, EventRecord)>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(EVENTS_AS_JSON);
+    push_filter(&mut qb, "shipment_id", which);
+    qb.push(" GROUP BY shipment_id >> 8");
+    let mut out = Vec::new();
+    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+        let json: &str = get(&row, 0)?;
+        let events: Vec<EventJson<'_>> =
+            serde_json::from_str(json).map_err(|e| rows::corrupt("events", e))?;
+        out.reserve(events.len());
+        for e in &events {
+            let view = EventView {
+                number: &e.number,
+                at_us: e.at_us,
+                offset_s: e.offset_s,
+                source: &e.source,
+                text: &e.text,
+                code: e.code.as_deref(),
+                location: e.location.as_deref(),
+                country: e.country.as_deref(),
+                milestone: &e.milestone,
+                side: e.side.as_deref(),
+                reason: e.reason.as_deref(),
+            };
+            out.push((e.shipment_id, view.to_record()?));
+        }
+    }
+    Ok(out)
 }
 
 fn status_input(row: &SqliteRow, from: usize) -> Result<StatusInputRow, StoreError> {
@@ -504,7 +670,8 @@ async fn refresh_status(
         qb.push(
             ") UPDATE shipments SET status_milestone = u.milestone, status_side = u.side, \
              status_reason = u.reason, status_at_us = u.at_us, status_offset_s = u.offset_s, \
-             last_event_at_us = u.last_at_us, event_count = u.event_count \
+             last_event_at_us = u.last_at_us, event_count = u.event_count, \
+             next_check_at_us = 0, revision = revision + 1 \
              FROM u WHERE shipments.id = u.id",
         );
         qb.build().execute(&mut *conn).await.map_err(backend)?;
@@ -534,7 +701,7 @@ async fn insert_events(
     for chunk in fresh.chunks(INSERT_CHUNK) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO events (shipment_id, fingerprint, number, at_us, offset_s, source, \
-             text, code, location, milestone, side, reason) ",
+             text, code, location, country, milestone, side, reason) ",
         );
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(r.shipment_id)
@@ -546,6 +713,7 @@ async fn insert_events(
                 .push_bind(r.text.as_str())
                 .push_bind(r.code.as_deref())
                 .push_bind(r.location.as_deref())
+                .push_bind(r.country.as_deref())
                 .push_bind(r.milestone.as_str())
                 .push_bind(r.side.as_deref())
                 .push_bind(r.reason.as_deref());
@@ -573,6 +741,7 @@ impl Store for SqliteStore {
         if let Some(order) = new.order() {
             write_order(&mut tx, id, Some(order)).await?;
         }
+        accounts::set_owner(&mut tx, id, new.owner()).await?;
         tx.commit().await.map_err(backend)?;
         Ok(id)
     }
@@ -585,7 +754,7 @@ impl Store for SqliteStore {
         linked_at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        shipment_exists(&mut tx, id).await?;
+        mark_changed(&mut tx, id).await?;
         check_link(&mut tx, Some(id), number, linked_at).await?;
         insert_link(&mut tx, id, number, leg, linked_at).await?;
         tx.commit().await.map_err(backend)
@@ -593,7 +762,7 @@ impl Store for SqliteStore {
 
     async fn set_order(&self, id: ShipmentId, order: Option<&Order>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        shipment_exists(&mut tx, id).await?;
+        mark_changed(&mut tx, id).await?;
         write_order(&mut tx, id, order).await?;
         tx.commit().await.map_err(backend)
     }
@@ -652,17 +821,115 @@ impl Store for SqliteStore {
         id: ShipmentId,
     ) -> Result<Option<ShipmentTimeline>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let Some(shipment) = load_shipments(&mut tx, Which::Ids(&[id.get()]))
-            .await?
-            .pop()
-        else {
-            return Ok(None);
-        };
-        let records = load_events(&mut tx, id).await?;
+        let found = load_timelines(&mut tx, Selection::One(id.get())).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(Some(ShipmentTimeline {
-            shipment,
-            timeline: Timeline::build(records),
-        }))
+        Ok(found.into_iter().next())
+    }
+
+    async fn timelines_page(
+        &self,
+        after: Option<ShipmentId>,
+        limit: usize,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        let selection = Selection::Page {
+            after: after.map_or(0, ShipmentId::get),
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        };
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let page = load_timelines(&mut tx, selection).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(page)
+    }
+
+    async fn due_for_check(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        let selection = Selection::Due {
+            now_us: now.as_microsecond(),
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        };
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let due = load_timelines(&mut tx, selection).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(due)
+    }
+
+    async fn record_checks(&self, results: &[CheckRecord]) -> Result<(), StoreError> {
+        let updates = rows::last_check_per_shipment(results);
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let mut found = Vec::with_capacity(updates.len());
+        for chunk in updates.chunks(INSERT_CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "WITH u (id, revision, checked_at_us, next_check_at_us, summary) AS (",
+            );
+            qb.push_values(chunk, |mut b, u: &CheckUpdate<'_>| {
+                b.push_bind(u.id)
+                    .push_bind(u.revision)
+                    .push_bind(u.checked_at_us)
+                    .push_bind(u.next_check_at_us)
+                    .push_bind(u.summary);
+            });
+            // A shipment changed since it was read keeps its due mark.
+            qb.push(
+                ") UPDATE shipments SET checked_at_us = u.checked_at_us, \
+                 check_summary = u.summary, next_check_at_us = CASE \
+                 WHEN shipments.revision = u.revision THEN u.next_check_at_us \
+                 ELSE shipments.next_check_at_us END \
+                 FROM u WHERE shipments.id = u.id RETURNING shipments.id",
+            );
+            for row in qb.build().fetch_all(&mut *tx).await.map_err(backend)? {
+                found.push(get::<i64>(&row, 0)?);
+            }
+        }
+        // Dropping `tx` on error rolls the whole batch back.
+        rows::require_all(&updates.iter().map(|u| u.id).collect::<Vec<_>>(), &found)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    // Accounts: implemented in `accounts.rs`.
+
+    async fn create_user(&self, new: &NewUser) -> Result<UserId, StoreError> {
+        self.create_user_impl(new).await
+    }
+
+    async fn user_by_name(&self, name: &UserName) -> Result<Option<UserCredentials>, StoreError> {
+        self.user_by_name_impl(name).await
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> Result<(), StoreError> {
+        self.create_api_token_impl(token).await
+    }
+
+    async fn user_by_token(&self, hash: &TokenHash) -> Result<Option<User>, StoreError> {
+        self.user_by_token_impl(hash).await
+    }
+
+    async fn shipment_access(&self, id: ShipmentId) -> Result<Option<ShipmentAccess>, StoreError> {
+        self.shipment_access_impl(id).await
+    }
+
+    async fn set_archived(
+        &self,
+        id: ShipmentId,
+        archived_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        self.set_archived_impl(id, archived_at).await
+    }
+
+    async fn delete_shipment(&self, id: ShipmentId) -> Result<(), StoreError> {
+        self.delete_shipment_impl(id).await
+    }
+
+    async fn owned_shipments(
+        &self,
+        owner: UserId,
+        filter: &ShipmentFilter,
+    ) -> Result<Vec<OwnedShipment>, StoreError> {
+        self.owned_shipments_impl(owner, filter).await
     }
 }

@@ -23,9 +23,15 @@
 //! ```
 
 use jiff::Timestamp;
+use posylka_core::account::{
+    NewApiToken, NewUser, OwnedShipment, ShipmentAccess, ShipmentFilter, TokenHash, User,
+    UserCredentials, UserId, UserName,
+};
 use posylka_core::order::Order;
 use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
-pub use posylka_core::store::{IngestReport, ShipmentTimeline, Store, StoreError};
+pub use posylka_core::store::{
+    CheckRecord, CheckState, IngestReport, ShipmentTimeline, Store, StoreError,
+};
 use posylka_core::timeline::EventRecord;
 pub use posylka_store_postgres::PgStore;
 pub use posylka_store_sqlite::SqliteStore;
@@ -146,6 +152,90 @@ impl Store for AnyStore {
         id: ShipmentId,
     ) -> Result<Option<ShipmentTimeline>, StoreError> {
         delegate!(self, s => s.shipment_timeline(id))
+    }
+
+    async fn timelines_page(
+        &self,
+        after: Option<ShipmentId>,
+        limit: usize,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        delegate!(self, s => s.timelines_page(after, limit))
+    }
+
+    async fn due_for_check(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ShipmentTimeline>, StoreError> {
+        delegate!(self, s => s.due_for_check(now, limit))
+    }
+
+    async fn record_checks(&self, results: &[CheckRecord]) -> Result<(), StoreError> {
+        delegate!(self, s => s.record_checks(results))
+    }
+
+    async fn create_user(&self, new: &NewUser) -> Result<UserId, StoreError> {
+        delegate!(self, s => s.create_user(new))
+    }
+
+    async fn user_by_name(&self, name: &UserName) -> Result<Option<UserCredentials>, StoreError> {
+        delegate!(self, s => s.user_by_name(name))
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> Result<(), StoreError> {
+        delegate!(self, s => s.create_api_token(token))
+    }
+
+    async fn user_by_token(&self, hash: &TokenHash) -> Result<Option<User>, StoreError> {
+        delegate!(self, s => s.user_by_token(hash))
+    }
+
+    async fn shipment_access(&self, id: ShipmentId) -> Result<Option<ShipmentAccess>, StoreError> {
+        delegate!(self, s => s.shipment_access(id))
+    }
+
+    async fn set_archived(
+        &self,
+        id: ShipmentId,
+        archived_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        delegate!(self, s => s.set_archived(id, archived_at))
+    }
+
+    async fn delete_shipment(&self, id: ShipmentId) -> Result<(), StoreError> {
+        delegate!(self, s => s.delete_shipment(id))
+    }
+
+    async fn owned_shipments(
+        &self,
+        owner: UserId,
+        filter: &ShipmentFilter,
+    ) -> Result<Vec<OwnedShipment>, StoreError> {
+        delegate!(self, s => s.owned_shipments(owner, filter))
+    }
+}
+
+pub use posylka_core::session::{NewSession, Session, SessionStore};
+
+impl SessionStore for AnyStore {
+    async fn create_session(&self, new: &NewSession) -> Result<(), StoreError> {
+        delegate!(self, s => s.create_session(new))
+    }
+
+    async fn session(
+        &self,
+        hash: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError> {
+        delegate!(self, s => s.session(hash, now))
+    }
+
+    async fn delete_session(&self, hash: &TokenHash) -> Result<bool, StoreError> {
+        delegate!(self, s => s.delete_session(hash))
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
+        delegate!(self, s => s.delete_expired_sessions(now))
     }
 }
 

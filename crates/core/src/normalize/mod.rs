@@ -251,9 +251,36 @@ fn is_corridor_destination(iso: [u8; 2]) -> bool {
     CORRIDOR_DESTINATIONS.contains(&&iso)
 }
 
+/// The ISO 3166 alpha-2 country a country field names: a two-letter code (any case) or a
+/// common name of the corridor's countries ("Россия", "China", "中国", "KAZ"); `None` for any
+/// other name and for empty text.
+///
+/// ```
+/// use posylka_core::normalize::country_of;
+///
+/// assert_eq!(country_of(" Россия ").map(|c| c.to_string()).as_deref(), Some("RU"));
+/// assert_eq!(country_of("kz").map(|c| c.to_string()).as_deref(), Some("KZ"));
+/// assert_eq!(country_of("Atlantis"), None);
+/// ```
+pub fn country_of(s: &str) -> Option<crate::order::CountryCode> {
+    let iso = known_country(s)?;
+    std::str::from_utf8(&iso).ok()?.parse().ok()
+}
+
 /// ISO 3166 alpha-2 code (upper case) for a country field: an alpha-2 code or a common
 /// name of the corridor's countries; any other name becomes `ZZ` ("elsewhere"), empty `None`.
 fn country_code(s: &str) -> Option<[u8; 2]> {
+    match known_country(s) {
+        Some(iso) => Some(iso),
+        // Any other name is a country outside the corridor (its names are listed below);
+        // only equality with the corridor codes matters.
+        None if !s.trim().is_empty() => Some(*b"ZZ"),
+        None => None,
+    }
+}
+
+/// [`country_code`] without the `ZZ` fallback: `None` for names not in the table.
+fn known_country(s: &str) -> Option<[u8; 2]> {
     const NAMES: &[(&[u8; 2], &[&str])] = &[
         (
             b"RU",
@@ -284,13 +311,10 @@ fn country_code(s: &str) -> Option<[u8; 2]> {
         return Some(**iso);
     }
     match t.as_bytes() {
-        [] => None,
         [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
             Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
         }
-        // Any other name is a country outside the corridor (its names are listed above);
-        // only equality with the corridor codes matters.
-        _ => Some(*b"ZZ"),
+        _ => None,
     }
 }
 

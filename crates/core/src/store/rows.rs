@@ -9,15 +9,16 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::StoreError;
+use super::{CheckRecord, CheckState, ShipmentTimeline, StoreError};
 use crate::event_time::EventTime;
 use crate::milestone::{Milestone, Reason, Side};
 use crate::number_window::{self, LinkedShipment};
 use crate::order::{Destination, Order, Price, ProtectionExtension};
 use crate::shipment::{NumberLink, Shipment, ShipmentId, TrackingNumber};
-use crate::timeline::{EventRecord, SourceName, Status};
+use crate::timeline::{EventRecord, SourceName, Status, Timeline};
 
-fn corrupt(what: &'static str, detail: impl ToString) -> StoreError {
+/// A [`StoreError::Corrupt`] for a column (`what`) whose stored value does not decode.
+pub fn corrupt(what: &'static str, detail: impl ToString) -> StoreError {
     StoreError::Corrupt {
         what,
         detail: detail.to_string(),
@@ -335,15 +336,16 @@ pub fn assemble_shipments(
             .push((row.linked_at_us, row.to_link()?));
     }
     extensions.sort_by_key(|e| (e.shipment_id, e.seq));
+    // Grouped once: a page or a full list holds many orders, so no scan per order.
+    let own_extensions: HashMap<i64, &[ExtensionRow]> = extensions
+        .chunk_by(|a, b| a.shipment_id == b.shipment_id)
+        .map(|group| (group[0].shipment_id, group))
+        .collect();
     let mut orders: HashMap<i64, Order> = orders
         .iter()
         .map(|o| {
-            let own: Vec<ExtensionRow> = extensions
-                .iter()
-                .filter(|e| e.shipment_id == o.shipment_id)
-                .cloned()
-                .collect();
-            Ok((o.shipment_id, o.to_order(&own)?))
+            let own = own_extensions.get(&o.shipment_id).copied().unwrap_or(&[]);
+            Ok((o.shipment_id, o.to_order(own)?))
         })
         .collect::<Result<_, StoreError>>()?;
     shipments
@@ -376,6 +378,128 @@ pub fn assemble_shipments(
         .collect()
 }
 
+/// The watchdog columns of `shipments`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    /// `id`.
+    pub id: i64,
+    /// `revision`.
+    pub revision: i64,
+    /// `next_check_at_us`.
+    pub next_check_at_us: Option<i64>,
+    /// `checked_at_us`.
+    pub checked_at_us: Option<i64>,
+    /// `check_summary`.
+    pub check_summary: Option<String>,
+}
+
+impl CheckRow {
+    /// Decodes the check state.
+    pub fn to_state(&self) -> Result<CheckState, StoreError> {
+        Ok(CheckState {
+            revision: u64::try_from(self.revision).map_err(|e| corrupt("shipments.revision", e))?,
+            checked_at: self
+                .checked_at_us
+                .map(|us| timestamp("shipments.checked_at_us", us))
+                .transpose()?,
+            next_check_at: self
+                .next_check_at_us
+                .map(|us| timestamp("shipments.next_check_at_us", us))
+                .transpose()?,
+            summary: self.check_summary.clone(),
+        })
+    }
+}
+
+/// The columns [`crate::store::Store::record_checks`] writes for one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckUpdate<'a> {
+    /// `id`.
+    pub id: i64,
+    /// The revision the evaluation read (compared with `revision`).
+    pub revision: i64,
+    /// `checked_at_us`.
+    pub checked_at_us: i64,
+    /// `next_check_at_us`, applied only if the revision still matches.
+    pub next_check_at_us: Option<i64>,
+    /// `check_summary`.
+    pub summary: &'a str,
+}
+
+impl<'a> CheckUpdate<'a> {
+    /// The columns for an evaluation.
+    pub fn new(record: &'a CheckRecord) -> Self {
+        Self {
+            id: record.id.get(),
+            // A revision beyond i64 was never handed out, so it must not match any row.
+            revision: i64::try_from(record.revision).unwrap_or(-1),
+            checked_at_us: record.checked_at.as_microsecond(),
+            next_check_at_us: record.next_check_at.map(Timestamp::as_microsecond),
+            summary: &record.summary,
+        }
+    }
+}
+
+/// The columns to write for a batch of evaluations: one per shipment, a later record for the
+/// same shipment replacing an earlier one (so no engine has to pick among duplicates).
+pub fn last_check_per_shipment(results: &[CheckRecord]) -> Vec<CheckUpdate<'_>> {
+    let mut position: HashMap<i64, usize> = HashMap::with_capacity(results.len());
+    let mut updates: Vec<CheckUpdate<'_>> = Vec::with_capacity(results.len());
+    for record in results {
+        let update = CheckUpdate::new(record);
+        match position.get(&update.id) {
+            Some(&at) => updates[at] = update,
+            None => {
+                position.insert(update.id, updates.len());
+                updates.push(update);
+            }
+        }
+    }
+    updates
+}
+
+/// The ids of `wanted` that `found` lacks, as the error for the first one; `Ok` if none.
+pub fn require_all(wanted: &[i64], found: &[i64]) -> Result<(), StoreError> {
+    let found: std::collections::HashSet<i64> = found.iter().copied().collect();
+    match wanted.iter().find(|id| !found.contains(id)) {
+        None => Ok(()),
+        Some(&id) => Err(StoreError::ShipmentNotFound(shipment_id(
+            "shipments.id",
+            id,
+        )?)),
+    }
+}
+
+/// Builds timelines: `shipments` in the order wanted, the check rows of those shipments and
+/// every event of those shipments as `(shipment id, record)` (both in any order).
+pub fn assemble_timelines(
+    shipments: Vec<Shipment>,
+    checks: Vec<CheckRow>,
+    events: Vec<(i64, EventRecord)>,
+) -> Result<Vec<ShipmentTimeline>, StoreError> {
+    let mut checks: HashMap<i64, CheckRow> = checks.into_iter().map(|c| (c.id, c)).collect();
+    let mut records: HashMap<i64, Vec<EventRecord>> = HashMap::with_capacity(shipments.len());
+    for (id, record) in events {
+        records.entry(id).or_default().push(record);
+    }
+    shipments
+        .into_iter()
+        .map(|shipment| {
+            let id = shipment.id.get();
+            let check = checks
+                .remove(&id)
+                .ok_or_else(|| corrupt("shipments", format!("shipment {id} vanished while read")))?
+                .to_state()?;
+            let timeline = Timeline::build(records.remove(&id).unwrap_or_default());
+            Ok(ShipmentTimeline {
+                shipment,
+                timeline,
+                check,
+            })
+        })
+        .collect()
+}
+
 /// The `events` table: one row per source record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)] // Each field is the column of the same name.
@@ -389,6 +513,7 @@ pub struct EventRow {
     pub text: String,
     pub code: Option<String>,
     pub location: Option<String>,
+    pub country: Option<String>,
     pub milestone: String,
     pub side: Option<String>,
     pub reason: Option<String>,
@@ -408,6 +533,7 @@ impl EventRow {
             text: record.text.clone(),
             code: record.code.clone(),
             location: record.location.clone(),
+            country: record.country.map(|c| c.as_str().to_owned()),
             milestone: record.milestone.key().to_owned(),
             side: record.side.map(|s| s.key().to_owned()),
             reason: record.reason.map(|r| r.key().to_owned()),
@@ -416,20 +542,59 @@ impl EventRow {
 
     /// Decodes the record.
     pub fn to_record(&self) -> Result<EventRecord, StoreError> {
+        EventView {
+            number: &self.number,
+            at_us: self.at_us,
+            offset_s: self.offset_s,
+            source: &self.source,
+            text: &self.text,
+            code: self.code.as_deref(),
+            location: self.location.as_deref(),
+            country: self.country.as_deref(),
+            milestone: &self.milestone,
+            side: self.side.as_deref(),
+            reason: self.reason.as_deref(),
+        }
+        .to_record()
+    }
+}
+
+/// The columns of an `events` row borrowed from a query result: decoding from it allocates
+/// only what the record owns (a bulk read decodes millions of rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // Each field is the column of the same name.
+pub struct EventView<'a> {
+    pub number: &'a str,
+    pub at_us: i64,
+    pub offset_s: i32,
+    pub source: &'a str,
+    pub text: &'a str,
+    pub code: Option<&'a str>,
+    pub location: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub milestone: &'a str,
+    pub side: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+impl EventView<'_> {
+    /// Decodes the record.
+    pub fn to_record(&self) -> Result<EventRecord, StoreError> {
         Ok(EventRecord {
-            number: TrackingNumber::parse(&self.number).map_err(|e| corrupt("events.number", e))?,
+            number: TrackingNumber::parse(self.number).map_err(|e| corrupt("events.number", e))?,
             at: EventTime::from_storage(self.at_us, self.offset_s)
                 .map_err(|e| corrupt("events.at", e))?,
-            source: SourceName::new(&self.source).map_err(|e| corrupt("events.source", e))?,
-            text: self.text.clone(),
-            code: self.code.clone(),
-            location: self.location.clone(),
+            source: SourceName::new(self.source).map_err(|e| corrupt("events.source", e))?,
+            text: self.text.to_owned(),
+            code: self.code.map(str::to_owned),
+            location: self.location.map(str::to_owned),
+            country: parse_opt("events.country", self.country)?,
             milestone: self
                 .milestone
                 .parse()
                 .map_err(|e| corrupt("events.milestone", e))?,
-            side: parse_opt("events.side", self.side.as_deref())?,
-            reason: parse_opt("events.reason", self.reason.as_deref())?,
+            side: parse_opt("events.side", self.side)?,
+            reason: parse_opt("events.reason", self.reason)?,
         })
     }
 }
@@ -746,6 +911,7 @@ mod tests {
             text: "x".into(),
             code: None,
             location: None,
+            country: None,
             milestone: Milestone::InTransit,
             side: None,
             reason: None,
