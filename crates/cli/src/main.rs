@@ -34,6 +34,20 @@ enum Command {
     List(cmd::list::Args),
     /// Show a shipment's timeline.
     Show(cmd::show::Args),
+    /// Generate realistic parcel journeys for every watchdog story (JSON Lines or into the store).
+    Simulate(cmd::simulate::Args),
+    /// What is wrong with a shipment and what to do by when (a document file or a stored one).
+    Check(cmd::check::Args),
+    /// Run the HTTP server: the API under /api/v1, /healthz and /metrics.
+    Serve(cmd::serve::Args),
+    /// Try Posylka: the server on a fresh database full of simulated parcels, with a login.
+    Demo(cmd::demo::Args),
+    /// Manage users (web login and API token owners).
+    User(cmd::user::Args),
+    /// Manage API tokens.
+    Token(cmd::token::Args),
+    /// Import shipping notifications from .eml files, maildirs and mbox files.
+    Mail(cmd::mail::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +61,13 @@ fn main() -> ExitCode {
         Command::Events(args) => cmd::events::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Show(args) => cmd::show::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::User(args) => cmd::user::run(args),
+        Command::Token(args) => cmd::token::run(args),
+        Command::Mail(args) => cmd::mail::run(args),
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,7 @@ use regex_syntax::hir::{Hir, HirKind};
 
 use crate::checksum::Checksum;
 use crate::data_files::DATA_FILES;
+use crate::lookahead::LookMatcher;
 use crate::pattern;
 use crate::spec::{CourierFile, FormatSpec, SpecKind};
 
@@ -313,6 +314,9 @@ pub struct Format {
     pub(crate) is_s10: bool,
     /// `{"format":…` rendered once, for the JSON writer.
     pub(crate) json_head: String,
+    /// A candidate's JSON up to `"tracking_url":` when it keeps the format's carrier, origin
+    /// country and confidence and names no service (most candidates), rendered once.
+    pub(crate) json_own_head: String,
 }
 
 impl std::fmt::Debug for Format {
@@ -377,8 +381,11 @@ pub(crate) enum Compiled {
     /// A capture regex on the automata (no lookaround), with each slot's group indexes
     /// (`Serial`, `Serial2` -> `Serial`).
     Backtrack(BoundedBacktracker, Vec<Vec<usize>>),
-    /// The pattern needs lookarounds where they have no fixed place: a backtracking regex, with
-    /// each slot's group names.
+    /// The pattern has lookaheads with no fixed place: a backtracking search on the automata
+    /// that checks each lookahead where the search meets it, with each slot's group indexes.
+    Looking(LookMatcher, Vec<Vec<usize>>),
+    /// Lookarounds the above cannot do (a lookbehind): a backtracking regex, with each slot's
+    /// group names.
     Fancy(fancy_regex::Regex, Vec<Vec<String>>),
 }
 
@@ -450,6 +457,15 @@ impl Format {
             if let Some(placed) = self.placed_lookaheads().map_err(at)? {
                 return Ok(placed);
             }
+            if let Some(m) = LookMatcher::new(&self.exact_pattern).map_err(at)? {
+                let mut indexes = vec![Vec::new(); self.slot_names.len()];
+                for (i, name) in m.group_names().enumerate() {
+                    if let Some(s) = name.and_then(slot) {
+                        indexes[s].push(i);
+                    }
+                }
+                return Ok(Compiled::Looking(m, indexes));
+            }
             let re = fancy_regex::Regex::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
             let mut names = vec![Vec::new(); self.slot_names.len()];
             for name in re.capture_names().flatten() {
@@ -491,7 +507,7 @@ impl Format {
             return Ok(None);
         };
         let hir = regex_syntax::parse(&with_groups).map_err(|e| e.to_string())?;
-        let slot = |name: &str| match name.strip_prefix("__look") {
+        let slot = |name: &str| match name.strip_prefix(pattern::LOOK_GROUP_PREFIX) {
             Some(i) => i.parse::<usize>().ok().map(|i| LOOK_SLOT + i),
             None => self.slot(base_name(name)),
         };
@@ -870,7 +886,7 @@ fn compile_format(
         .test_numbers
         .map(|t| (t.valid, t.invalid))
         .unwrap_or_default();
-    Ok(Format {
+    let mut format = Format {
         is_s10,
         json_head: format!("{{\"format\":{}", json_string(&id)),
         id,
@@ -895,7 +911,20 @@ fn compile_format(
         compiled: OnceLock::new(),
         test_valid,
         test_invalid,
-    })
+        json_own_head: String::new(),
+    };
+    let mut head = Vec::new();
+    crate::json::candidate_head(
+        &mut head,
+        &format,
+        &format.carrier,
+        None,
+        format.origin_country.as_deref(),
+        format.confidence,
+    );
+    // Rendered from `String`s: always UTF-8.
+    format.json_own_head = String::from_utf8_lossy(&head).into_owned();
+    Ok(format)
 }
 
 /// Whether a pattern has a literal letter or a letter class: such formats are distinctive,
@@ -1010,6 +1039,62 @@ mod tests {
             }
         }
         assert!(checked > 0, "no lookahead format was exercised");
+    }
+
+    #[test]
+    fn lookahead_search_agrees_with_a_backtracking_engine() {
+        let cat = catalog();
+        // The sample numbers, and each with a digit dropped or added: the IMpb lookaheads are
+        // about length, so these make them fail where the lookahead-free shape still fits.
+        let mut numbers = sample_numbers();
+        for n in sample_numbers() {
+            for at in [0, 1, 3, n.len() / 2, n.len().saturating_sub(2)] {
+                let at = at.min(n.len().saturating_sub(1));
+                numbers.push(format!("{}{}", &n[..at], &n[at + 1..]));
+                numbers.push(format!("{}7{}", &n[..at], &n[at..]));
+            }
+        }
+        let mut fitting = Vec::new();
+        let (mut matched, mut refused, mut formats) = (0, 0, 0);
+        for (index, f) in cat.formats().iter().enumerate() {
+            let Ok(Compiled::Looking(m, slots)) = f.compiled() else {
+                continue;
+            };
+            formats += 1;
+            let fancy = fancy_regex::Regex::new(&f.exact_pattern).unwrap_or_else(|e| panic!("{e}"));
+            for n in &numbers {
+                cat.fitting_formats(n.as_bytes(), &mut fitting);
+                if !fitting.contains(&index) {
+                    continue;
+                }
+                let mut found = vec![None; m.slot_len()];
+                let ours = m.find(n.as_bytes(), 0, &mut found);
+                let theirs = fancy.captures(n).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(ours, theirs.is_some(), "{} on {n}", f.id);
+                let Some(theirs) = theirs else {
+                    refused += 1;
+                    continue;
+                };
+                matched += 1;
+                let names: Vec<Option<&str>> = m.group_names().collect();
+                for (slot, indexes) in slots.iter().enumerate() {
+                    for &i in indexes {
+                        let ours = found[2 * i].zip(found[2 * i + 1]);
+                        let name = names[i].unwrap_or_default();
+                        let theirs = theirs.name(name).map(|g| (g.start(), g.end()));
+                        assert_eq!(ours, theirs, "{} on {n}: slot {slot}, group {i}", f.id);
+                    }
+                }
+            }
+        }
+        assert!(
+            formats >= 2,
+            "the IMpb formats no longer use the lookahead search"
+        );
+        assert!(
+            matched > 0 && refused > 0,
+            "{matched} matched, {refused} refused"
+        );
     }
 
     #[test]

@@ -388,6 +388,10 @@ pub fn identify_normalized_into(number: Normalized, out: &mut Identification) {
     }
 }
 
+/// Capture slots kept on the stack for a [`Compiled::Looking`] search (the IMpb patterns have
+/// about 60); more go on the heap.
+const LOOKING_SLOTS: usize = 96;
+
 enum Outcome {
     Fits(Candidate),
     CheckDigit { expected: u8, found: u8 },
@@ -432,6 +436,25 @@ fn spans(
                     .iter()
                     .find_map(|&i| caps.get_group(i))
                     .map(|span| (span.start, span.end));
+            }
+        }
+        Compiled::Looking(m, slots) => {
+            let mut found = [None; LOOKING_SLOTS];
+            let mut heap = Vec::new();
+            let found: &mut [Option<usize>] = if m.slot_len() <= LOOKING_SLOTS {
+                &mut found[..m.slot_len()]
+            } else {
+                heap.resize(m.slot_len(), None);
+                &mut heap
+            };
+            if !m.find(hay.as_bytes(), 0, found) {
+                return None;
+            }
+            for (slot, indexes) in slots.iter().enumerate() {
+                spans[slot] = indexes.iter().find_map(|&i| {
+                    let (start, end) = (found.get(2 * i)?, found.get(2 * i + 1)?);
+                    Some(((*start)?, (*end)?))
+                });
             }
         }
         Compiled::Fancy(re, slots) => {

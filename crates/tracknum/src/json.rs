@@ -19,7 +19,7 @@ use std::io::Write as _;
 
 use serde::ser::{Error as _, Serialize, Serializer};
 
-use crate::catalog::Kind;
+use crate::catalog::{Carrier, Format, Kind};
 use crate::identify::{Candidate, Identification, NumberKind, Problem};
 use crate::normalize::NormalizeError;
 
@@ -96,23 +96,17 @@ impl Serialize for Verdict<'_> {
 }
 
 fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32, u8)>) {
-    out.extend_from_slice(c.format.json_head.as_bytes());
-    out.push(b',');
-    out.extend_from_slice(c.carrier.json.as_bytes());
-    out.extend_from_slice(match c.format.kind {
-        Kind::Tracking => b",\"kind\":\"tracking\",\"service\":",
-        Kind::OrderNumber => b",\"kind\":\"order_number\",\"service\":",
-    });
-    optional(out, c.service);
-    out.extend_from_slice(b",\"origin_country\":");
-    optional(out, c.origin_country);
-    out.extend_from_slice(if c.international() {
-        b",\"international\":true,\"confidence\":"
+    let f = c.format;
+    // Most candidates say what their format says: that part was rendered once.
+    if std::ptr::eq(c.carrier, &f.carrier)
+        && c.service.is_none()
+        && c.origin_country == f.origin_country.as_deref()
+        && c.confidence.to_bits() == f.confidence.to_bits()
+    {
+        out.extend_from_slice(f.json_own_head.as_bytes());
     } else {
-        b",\"international\":false,\"confidence\":"
-    });
-    confidence(out, c.confidence);
-    out.extend_from_slice(b",\"tracking_url\":");
+        candidate_head(out, f, c.carrier, c.service, c.origin_country, c.confidence);
+    }
     // The same choice as `Candidate::tracking_url_template`, with the template pre-escaped.
     let pieces = c.carrier.url_json.as_deref().or(c
         .format
@@ -143,6 +137,34 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32
         }
     }
     out.push(b'}');
+}
+
+/// A candidate's JSON from its opening brace to `"tracking_url":`.
+pub(crate) fn candidate_head(
+    out: &mut Vec<u8>,
+    format: &Format,
+    carrier: &Carrier,
+    service: Option<&str>,
+    origin_country: Option<&str>,
+    confidence_: f32,
+) {
+    out.extend_from_slice(format.json_head.as_bytes());
+    out.push(b',');
+    out.extend_from_slice(carrier.json.as_bytes());
+    out.extend_from_slice(match format.kind {
+        Kind::Tracking => b",\"kind\":\"tracking\",\"service\":",
+        Kind::OrderNumber => b",\"kind\":\"order_number\",\"service\":",
+    });
+    optional(out, service);
+    out.extend_from_slice(b",\"origin_country\":");
+    optional(out, origin_country);
+    out.extend_from_slice(if format.international {
+        b",\"international\":true,\"confidence\":"
+    } else {
+        b",\"international\":false,\"confidence\":"
+    });
+    confidence(out, confidence_);
+    out.extend_from_slice(b",\"tracking_url\":");
 }
 
 fn problem(out: &mut Vec<u8>, p: &Problem) {
@@ -242,13 +264,41 @@ fn quoted_ascii(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// The rule [`any_needs_escape`] applies word-wise, byte by byte.
+#[cfg(test)]
 fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Whether any byte needs escaping; no early exit, so the check runs many bytes at a time.
+/// Whether any byte needs escaping. Eight bytes at a time: most strings written are a dozen
+/// bytes or so, too short for the vectorised form of a byte loop to pay.
 fn any_needs_escape(s: &[u8]) -> bool {
-    s.iter().fold(false, |acc, &b| acc | needs_escape(b))
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `w` is zero (high bit of the result set for the lowest such byte and maybe
+    // others above it, never when no byte is zero).
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    // A byte below 0x20 (bytes of 0x80 and up excluded by `!w`).
+    let has_control = |w: u64| w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let mut chunks = s.chunks_exact(8);
+    let word_needs = |w: u64| {
+        has_control(w)
+            | has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\')))
+            != 0
+    };
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if word_needs(u64::from_le_bytes(word)) {
+            return true;
+        }
+    }
+    // The tail, padded with a byte that needs no escaping.
+    let tail = chunks.remainder();
+    let mut word = [b'A'; 8];
+    word[..tail.len()].copy_from_slice(tail);
+    word_needs(u64::from_le_bytes(word))
 }
 
 /// The body of a JSON string: as is when nothing needs escaping (the usual case), otherwise
@@ -328,6 +378,28 @@ mod tests {
             unsigned(&mut out, n);
             assert_eq!(String::from_utf8_lossy(&out), n.to_string());
         }
+    }
+
+    #[test]
+    fn the_word_wise_escape_check_agrees_with_the_byte_rule() {
+        let naive = |s: &[u8]| s.iter().any(|&b| needs_escape(b));
+        let mut cases = 0;
+        for len in 0..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'7'; len];
+                    s[at] = b;
+                    // Neighbours that are high or low bytes, so borrows between bytes show up.
+                    if at + 1 < len {
+                        s[at + 1] = b.wrapping_add(0x80);
+                    }
+                    assert_eq!(any_needs_escape(&s), naive(&s), "{s:?}");
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 40_000);
+        assert!(!any_needs_escape(b""));
     }
 
     #[test]

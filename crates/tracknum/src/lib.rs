@@ -36,6 +36,7 @@ pub mod checksum;
 mod data_files;
 mod identify;
 pub mod json;
+mod lookahead;
 mod normalize;
 mod pattern;
 mod scan;

@@ -99,15 +99,28 @@ fn strip(source: &str, drop_lookaround: bool) -> (String, bool) {
     (out, has_lookaround)
 }
 
+/// How the names of [`look_group_name`] begin.
+pub(crate) const LOOK_GROUP_PREFIX: &str = "__look";
+
 /// The name standing for lookaround `i` in [`lookarounds_as_groups`].
 pub(crate) fn look_group_name(i: usize) -> String {
-    format!("__look{i}")
+    format!("{LOOK_GROUP_PREFIX}{i}")
 }
 
 /// `exact` with each lookahead replaced by an empty named group (see [`look_group_name`]), and
 /// each lookahead's (negated, body). Where such a group sits tells where its lookahead is
 /// checked. `None` for a lookbehind or a lookahead inside another, which this does not do.
 pub(crate) fn lookarounds_as_groups(exact: &str) -> Option<(String, Vec<(bool, String)>)> {
+    lookaheads_as_groups(exact, false)
+}
+
+/// As [`lookarounds_as_groups`], but only the outermost lookaheads are replaced: a body may
+/// hold lookaheads of its own (to be replaced in turn). `None` for a lookbehind.
+pub(crate) fn outer_lookaheads_as_groups(exact: &str) -> Option<(String, Vec<(bool, String)>)> {
+    lookaheads_as_groups(exact, true)
+}
+
+fn lookaheads_as_groups(exact: &str, nested: bool) -> Option<(String, Vec<(bool, String)>)> {
     let chars: Vec<char> = exact.chars().collect();
     let mut out = String::with_capacity(exact.len());
     let mut looks = Vec::new();
@@ -129,10 +142,9 @@ pub(crate) fn lookarounds_as_groups(exact: &str) -> Option<(String, Vec<(bool, S
                 }
                 let end = skip_group(&chars, i);
                 let body: String = chars.get(i + 3..end.checked_sub(1)?)?.iter().collect();
-                if body.contains("(?=")
-                    || body.contains("(?!")
-                    || body.contains("(?<=")
+                if body.contains("(?<=")
                     || body.contains("(?<!")
+                    || (!nested && (body.contains("(?=") || body.contains("(?!")))
                 {
                     return None;
                 }
@@ -215,6 +227,14 @@ mod tests {
             ]
         );
         assert_eq!(lookarounds_as_groups(r"(?=1(?!2))3"), None);
+        assert_eq!(
+            outer_lookaheads_as_groups(r"(?=1(?!2))3"),
+            Some((
+                "(?<__look0>)3".to_owned(),
+                vec![(false, "1(?!2)".to_owned())]
+            ))
+        );
+        assert_eq!(outer_lookaheads_as_groups(r"(?=1(?<!2))3"), None);
         assert_eq!(lookarounds_as_groups(r"(?<=1)3"), None);
         assert!(
             lookarounds_as_groups(r"(?<N>1)").is_some_and(|(p, l)| p == "(?<N>1)" && l.is_empty())

@@ -6,9 +6,12 @@ use anyhow::{Context as _, bail};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use posylka_core::Normalizer;
+use posylka_core::document::ShipmentDocument;
 use posylka_core::event_time::EventTime;
 use posylka_core::order::{CountryCode, Destination, Order, Price};
 use posylka_core::shipment::{Leg, NewShipment, TrackingNumber};
+use posylka_core::timeline::{EventRecord, SourceName};
 use posylka_store::Store as _;
 use tracknum::{NumberKind, Problem};
 
@@ -17,7 +20,12 @@ use super::db::{self, DbArgs};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The tracking number (spaces and hyphens are ignored).
-    number: String,
+    #[arg(required_unless_present = "from")]
+    number: Option<String>,
+    /// Add from a shipment document (JSON; - for standard input): its numbers, order and
+    /// events.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["number", "order_number"])]
+    from: Option<String>,
     /// The marketplace's order number.
     #[arg(long, value_name = "N")]
     order_number: Option<String>,
@@ -45,13 +53,25 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let number = checked_number(&args.number)?;
-    let mut new = NewShipment::new(vec![(number, Leg::Through)], Timestamp::now())?;
-    if let Some(order) = order(&args)? {
-        new = new.with_order(order);
-    }
+    let (new, records) = match (&args.from, &args.number) {
+        (Some(from), _) => from_document(from)?,
+        (None, Some(number)) => {
+            let number = checked_number(number)?;
+            let mut new = NewShipment::new(vec![(number, Leg::Through)], Timestamp::now())?;
+            if let Some(order) = order(&args)? {
+                new = new.with_order(order);
+            }
+            (new, Vec::new())
+        }
+        (None, None) => bail!("give a tracking number or --from FILE"),
+    };
     let shipment = args.db.with_store(|store| async move {
         let id = store.create_shipment(&new).await?;
+        if !records.is_empty() {
+            store.ingest(&records).await.with_context(|| {
+                format!("shipment {id} was created, but its events were not stored")
+            })?;
+        }
         store
             .shipment(id)
             .await?
@@ -63,6 +83,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", shipment.id);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new shipment and its events from a shipment document. One number covers the whole
+/// route; with several, the first is the seller's (first mile) and the others were given on
+/// the way (last mile).
+fn from_document(target: &str) -> anyhow::Result<(NewShipment, Vec<EventRecord>)> {
+    let (name, text) = super::check::read_document_text(target)?;
+    let document = ShipmentDocument::from_json(&text)
+        .and_then(|d| d.parse())
+        .with_context(|| format!("{name}: not a valid shipment document"))?;
+    for number in &document.numbers {
+        // Only for its warnings: the document's numbers are already canonical.
+        checked_number(number.as_str())?;
+    }
+    let single = document.numbers.len() == 1;
+    let legs = document
+        .numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let leg = match (single, i) {
+                (true, _) => Leg::Through,
+                (false, 0) => Leg::FirstMile,
+                (false, _) => Leg::LastMile,
+            };
+            (n.clone(), leg)
+        })
+        .collect();
+    let mut new = NewShipment::new(legs, Timestamp::now())?;
+    if let Some(order) = document.order.clone() {
+        new = new.with_order(order);
+    }
+    let source = SourceName::new("document")?;
+    let records = document.records(&mut Normalizer::new(), &source);
+    Ok((new, records))
 }
 
 /// The number in storage form, after asking the recogniser: nothing usable is refused, an

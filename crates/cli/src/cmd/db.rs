@@ -71,6 +71,11 @@ impl DbArgs {
     }
 }
 
+/// The database location when none is given: `posylka.db` in the data directory (created).
+pub fn default_location() -> anyhow::Result<String> {
+    DbArgs { db: None }.location()
+}
+
 /// `$XDG_DATA_HOME/posylka`, else `~/.local/share/posylka` (the XDG default).
 fn data_dir() -> anyhow::Result<PathBuf> {
     let absolute = |var: &str| {
