@@ -1,12 +1,12 @@
 //! Every simulated story makes the watchdog report exactly the finding codes it was written
 //! to produce, judged at its `now` with the default configuration.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use posylka_core::Normalizer;
 use posylka_core::document::ShipmentDocument;
 use posylka_core::shipment::TrackingNumber;
 use posylka_core::timeline::{SourceName, Timeline};
-use posylka_core::{Milestone, Normalizer, Side};
 use posylka_simulate::{Mix, Simulated, Simulation, Story};
 use posylka_watchdog::{Config, Subject, check};
 
@@ -32,41 +32,6 @@ fn watchdog_codes(doc: &Simulated, normalizer: &mut Normalizer, config: &Config)
     codes.into_iter().map(|c| c.key().to_owned()).collect()
 }
 
-/// Known watchdog deviation, reported to its authors: an export-side `customs_cleared` event
-/// (Cainiao `CC_EX_SUCCESS`, Yanwen `EC20`, China Post `EXC`) counts as a sign that the parcel
-/// reached the destination country, so a parcel that left China after export clearance is
-/// held to the destination's 10-day stall limit instead of the international leg's 20 days
-/// and is called `stalled` 10 to 20 days after departure. Recognised precisely: the only
-/// extra code is `stalled`, nothing shows the parcel in the destination country, an export
-/// clearance is on the timeline, and the last event is less than 20 days old.
-fn stalled_by_export_clearance(doc: &Simulated, expected: &[String], actual: &[String]) -> bool {
-    let mut with_stall: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
-    with_stall.insert("stalled");
-    if actual.iter().map(String::as_str).collect::<BTreeSet<_>>() != with_stall {
-        return false;
-    }
-    let dest = doc
-        .document
-        .order
-        .as_ref()
-        .and_then(|o| o.destination.as_ref())
-        .and_then(|d| d.country.clone());
-    let abroad = |country: &Option<String>| country.is_some() && *country != dest;
-    let events = &doc.document.events;
-    let in_origin = events.iter().all(|e| abroad(&e.country))
-        && doc.intended.iter().all(|i| i.side != Some(Side::Import));
-    let cleared_export = doc
-        .intended
-        .iter()
-        .any(|i| i.milestone == Milestone::CustomsCleared && i.side == Some(Side::Export));
-    let last = events
-        .iter()
-        .filter_map(|e| e.time.parse::<jiff::Timestamp>().ok())
-        .max();
-    let recent = last.is_some_and(|t| doc.now.as_second() - t.as_second() < 20 * 86_400);
-    in_origin && cleared_export && recent
-}
-
 /// Mismatches by (story, expected codes, reported codes): how many, and the first document.
 type Mismatches = BTreeMap<(Story, Vec<String>, Vec<String>), (usize, u64)>;
 
@@ -77,7 +42,7 @@ fn mismatches(sim: &Simulation, count: u64) -> Mismatches {
     for doc in sim.documents(count) {
         let expected: Vec<String> = doc.expect_keys().map(str::to_owned).collect();
         let actual = watchdog_codes(&doc, &mut normalizer, &config);
-        if actual != expected && !stalled_by_export_clearance(&doc, &expected, &actual) {
+        if actual != expected {
             let entry = found
                 .entry((doc.story, expected, actual))
                 .or_insert((0, doc.index));

@@ -313,12 +313,13 @@ fn arrival_sign(e: &TimelineEvent, destination: Option<CountryCode>) -> bool {
     use Milestone as M;
     let by_milestone = match e.milestone {
         M::ArrivedDestinationCountry
-        | M::CustomsCleared
         | M::OutForDelivery
         | M::DeliveryAttemptFailed
         | M::AvailableForPickup
         | M::PersonalDataRequired => true,
         M::CustomsClearance | M::CustomsHold => e.side == Some(posylka_core::Side::Import),
+        // Export clearance happens in the origin country: not a sign of arrival.
+        M::CustomsCleared => e.side != Some(posylka_core::Side::Export),
         _ => false,
     };
     by_milestone || (destination.is_some() && e.country == destination)
