@@ -158,7 +158,7 @@ fn main() {
             after = Some(last.shipment.id);
             for st in &page {
                 index += 1;
-                if index % 100 == 0 {
+                if index.is_multiple_of(100) {
                     fresh.push(EventRecord {
                         number: st.shipment.numbers[0].number.clone(),
                         at: EventTime::utc(later),
