@@ -186,6 +186,10 @@ fn a_bad_line_rejects_the_whole_file() {
             "{\"number\": \"RB123456785GB\", \"time\": \"2024-05-01T10:00Z\", \"text\": \"x\"}",
             "RB123456785GB belongs to no shipment",
         ),
+        (
+            "{\"number\": \"RS123456785CN\", \"time\": \"2024-05-01T10:00Z\", \"text\": \"x\", \"country\": \"Atlantis\"}",
+            "field \"country\": unknown country \"Atlantis\"",
+        ),
     ] {
         let path = db.write("bad.jsonl", &format!("{good}{bad}\n"));
         let out = db.run(&["events", "import", &path], "");
@@ -200,6 +204,36 @@ fn a_bad_line_rejects_the_whole_file() {
             "{bad}: nothing written"
         );
     }
+}
+
+#[test]
+fn event_country_is_imported_and_shown() {
+    let db = Db::new("country");
+    db.ok(&["add", "RS123456785CN"], "");
+    let line = |time: &str, country: &str| {
+        serde_json::json!({
+            "number": "RS123456785CN", "time": time, "text": "Вручение адресату",
+            "country": country,
+        })
+        .to_string()
+            + "\n"
+    };
+    let file = [
+        line("2024-06-01T09:00:00+06:00", "kz"),
+        line("2024-05-01T09:00:00+08:00", "中国"),
+    ]
+    .concat();
+    let report = db.json(&["events", "import", "-", "--json"], &file);
+    assert_eq!(report["inserted"], 2);
+    let timeline = db.json(&["show", "1", "--json"], "");
+    let countries: Vec<&Value> = timeline["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| &e["country"])
+        .collect();
+    assert_eq!(countries, [&Value::from("CN"), &Value::from("KZ")]);
+    assert_eq!(timeline["events"][1]["sources"][0]["country"], "KZ");
 }
 
 #[test]

@@ -171,6 +171,7 @@ fn record_json(r: &EventRecord) -> Value {
         "text": r.text,
         "code": r.code,
         "location": r.location,
+        "country": r.country.map(|c| c.as_str().to_owned()),
     })
 }
 
@@ -185,6 +186,7 @@ pub fn timeline_json(t: &ShipmentTimeline) -> Value {
             "side": e.side.map(Side::key),
             "reason": e.reason.map(Reason::key),
             "location": e.location,
+            "country": e.country.map(|c| c.as_str().to_owned()),
             "sources": e.sources.iter().map(record_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })

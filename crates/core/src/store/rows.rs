@@ -4,6 +4,9 @@
 //! (`*_at_us`, BIGINT) next to the reported offset in seconds (`*_offset_s`, INTEGER), keys
 //! (milestone, side, reason, leg) as their snake_case text. Keeping the conversions here means
 //! the adapters only move primitives, and both decode stored data the same way.
+//!
+//! Row structs deserialize (serde) from a JSON array of their columns in field order, for an
+//! adapter that reads rows folded into JSON.
 
 use std::collections::HashMap;
 
@@ -74,7 +77,7 @@ pub fn event_time_columns(t: Option<&EventTime>) -> (Option<i64>, Option<i32>) {
 }
 
 /// The `shipments` table: identity and cached status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ShipmentRow {
     /// `id`.
     pub id: i64,
@@ -124,7 +127,7 @@ impl StatusColumns {
 }
 
 /// The `shipment_numbers` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct NumberRow {
     /// `shipment_id`.
     pub shipment_id: i64,
@@ -160,7 +163,7 @@ impl NumberRow {
 }
 
 /// The `orders` table.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 #[allow(missing_docs)] // Each field is the column of the same name.
 pub struct OrderRow {
     pub shipment_id: i64,
@@ -185,7 +188,7 @@ pub struct OrderRow {
 }
 
 /// The `protection_extensions` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ExtensionRow {
     /// `shipment_id`.
     pub shipment_id: i64,
@@ -379,7 +382,7 @@ pub fn assemble_shipments(
 }
 
 /// The watchdog columns of `shipments`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct CheckRow {
     /// `id`.
     pub id: i64,
@@ -900,6 +903,95 @@ mod tests {
             incremental_status_updates(&[cached], vec![(1, row(4, M::InTransit))]).expect("ok");
         assert!(updates.is_empty());
         assert_eq!(full, [1]);
+    }
+
+    #[test]
+    fn a_later_check_of_the_same_shipment_wins() {
+        let id = |n| ShipmentId::new(n).expect("positive");
+        let at: Timestamp = "2024-06-10T00:00:00Z".parse().expect("time");
+        let record = |n, summary: &str| CheckRecord {
+            id: id(n),
+            revision: 3,
+            checked_at: at,
+            next_check_at: None,
+            summary: summary.to_owned(),
+        };
+        let results = [record(1, "a"), record(2, "b"), record(1, "c")];
+        let updates = last_check_per_shipment(&results);
+        let got: Vec<(i64, &str)> = updates.iter().map(|u| (u.id, u.summary)).collect();
+        assert_eq!(got, [(1, "c"), (2, "b")]);
+        assert_eq!(updates[0].checked_at_us, at.as_microsecond());
+        // A revision no row can have never matches one.
+        let mut huge = record(3, "x");
+        huge.revision = u64::MAX;
+        assert_eq!(CheckUpdate::new(&huge).revision, -1);
+    }
+
+    #[test]
+    fn missing_shipments_are_named() {
+        assert!(require_all(&[1, 2], &[2, 1]).is_ok());
+        let err = require_all(&[1, 2, 3], &[1]).expect_err("2 and 3 are missing");
+        assert!(
+            matches!(err, StoreError::ShipmentNotFound(id) if id.get() == 2),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn check_rows_decode_or_are_corrupt() {
+        let row = CheckRow {
+            id: 1,
+            revision: 4,
+            next_check_at_us: Some(0),
+            checked_at_us: None,
+            check_summary: None,
+        };
+        let state = row.to_state().expect("valid");
+        assert_eq!(state.next_check_at, Some(crate::store::DUE_NOW));
+        assert_eq!((state.revision, state.checked_at), (4, None));
+        let negative = CheckRow {
+            revision: -1,
+            ..row
+        };
+        assert!(matches!(
+            negative.to_state(),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn event_rows_round_trip_with_country() {
+        let mut record = EventRecord {
+            number: TrackingNumber::parse("RS123456789CN").expect("valid"),
+            at: "2024-06-01T10:00:00+06:00".parse().expect("time"),
+            source: SourceName::new("post").expect("valid"),
+            text: "Вручено".into(),
+            code: Some("2".into()),
+            location: Some("Алматы".into()),
+            country: Some("KZ".parse().expect("code")),
+            milestone: Milestone::Delivered,
+            side: None,
+            reason: None,
+        };
+        let id = ShipmentId::new(5).expect("positive");
+        assert_eq!(
+            EventRow::new(id, &record).to_record().expect("decodes"),
+            record
+        );
+        record.country = None;
+        let row = EventRow::new(id, &record);
+        assert_eq!(row.to_record().expect("decodes"), record);
+        let bad = EventRow {
+            country: Some("K1".into()),
+            ..row
+        };
+        assert!(matches!(
+            bad.to_record(),
+            Err(StoreError::Corrupt {
+                what: "events.country",
+                ..
+            })
+        ));
     }
 
     #[test]
