@@ -13,21 +13,9 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::{SqliteStore, Which, backend, get, load_shipments};
 
-fn corrupt(what: &'static str, detail: impl ToString) -> StoreError {
-    StoreError::Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
-}
-
 fn user_row(row: &SqliteRow) -> Result<User, StoreError> {
-    let id: i64 = get(row, 0)?;
     let name: String = get(row, 1)?;
-    Ok(User {
-        id: UserId::new(id).ok_or_else(|| corrupt("users.id", format!("non-positive id {id}")))?,
-        name: UserName::parse(&name).map_err(|e| corrupt("users.name", e))?,
-        created_at: rows::timestamp("users.created_at_us", get(row, 2)?)?,
-    })
+    rows::user(get(row, 0)?, &name, get(row, 2)?)
 }
 
 /// Records the owner of a shipment being created, inside the creating transaction.
@@ -69,7 +57,7 @@ impl SqliteStore {
         };
         let id: i64 = get(&row, 0)?;
         tx.commit().await.map_err(backend)?;
-        UserId::new(id).ok_or_else(|| corrupt("users.id", format!("non-positive id {id}")))
+        rows::user_id("users.id", id)
     }
 
     pub(crate) async fn user_by_name_impl(
@@ -253,9 +241,7 @@ fn access_row(row: &SqliteRow, from: usize) -> Result<ShipmentAccess, StoreError
     let archived: Option<i64> = get(row, from + 1)?;
     Ok(ShipmentAccess {
         owner: owner
-            .map(|id| {
-                UserId::new(id).ok_or_else(|| corrupt("shipment_access.owner_id", "non-positive"))
-            })
+            .map(|id| rows::user_id("shipment_access.owner_id", id))
             .transpose()?,
         archived_at: archived
             .map(|us| rows::timestamp("shipment_access.archived_at_us", us))

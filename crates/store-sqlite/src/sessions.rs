@@ -1,7 +1,7 @@
 //! Web sessions (`migrations/20250101000004_web_sessions.sql`).
 
 use jiff::Timestamp;
-use posylka_core::account::{TokenHash, User, UserId, UserName};
+use posylka_core::account::TokenHash;
 use posylka_core::session::{NewSession, Session, SessionStore};
 use posylka_core::store::StoreError;
 use posylka_core::store::rows;
@@ -9,24 +9,11 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::{SqliteStore, backend, get};
 
-fn corrupt(what: &'static str, detail: impl ToString) -> StoreError {
-    StoreError::Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
-}
-
 /// Columns: user id, name, created; session created, expires, time zone.
 fn session_row(row: &SqliteRow) -> Result<Session, StoreError> {
-    let id: i64 = get(row, 0)?;
     let name: String = get(row, 1)?;
     Ok(Session {
-        user: User {
-            id: UserId::new(id)
-                .ok_or_else(|| corrupt("users.id", format!("non-positive id {id}")))?,
-            name: UserName::parse(&name).map_err(|e| corrupt("users.name", e))?,
-            created_at: rows::timestamp("users.created_at_us", get(row, 2)?)?,
-        },
+        user: rows::user(get(row, 0)?, &name, get(row, 2)?)?,
         created_at: rows::timestamp("web_sessions.created_at_us", get(row, 3)?)?,
         expires_at: rows::timestamp("web_sessions.expires_at_us", get(row, 4)?)?,
         time_zone: get(row, 5)?,

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use super::{CheckRecord, CheckState, ShipmentTimeline, StoreError};
+use crate::account::{User, UserId, UserName};
 use crate::event_time::EventTime;
 use crate::milestone::{Milestone, Reason, Side};
 use crate::number_window::{self, LinkedShipment};
@@ -43,6 +44,20 @@ where
 /// Decodes a stored shipment id.
 pub fn shipment_id(what: &'static str, id: i64) -> Result<ShipmentId, StoreError> {
     ShipmentId::new(id).ok_or_else(|| corrupt(what, format!("non-positive id {id}")))
+}
+
+/// Decodes a stored user id.
+pub fn user_id(what: &'static str, id: i64) -> Result<UserId, StoreError> {
+    UserId::new(id).ok_or_else(|| corrupt(what, format!("non-positive id {id}")))
+}
+
+/// Decodes a user from its `users` columns: id, name, created_at_us.
+pub fn user(id: i64, name: &str, created_at_us: i64) -> Result<User, StoreError> {
+    Ok(User {
+        id: user_id("users.id", id)?,
+        name: UserName::parse(name).map_err(|e| corrupt("users.name", e))?,
+        created_at: timestamp("users.created_at_us", created_at_us)?,
+    })
 }
 
 /// Decodes a stored instant.
