@@ -399,14 +399,16 @@ enum Outcome {
     NoMatch,
 }
 
-/// Where the read groups of `hay` are, by slot; `None` when the exact pattern does not match
-/// (only a pattern with lookarounds can fail once the set has matched).
+/// Where the read groups of `hay` are, by slot, into `spans` (all `None` on entry; filled in
+/// place because returning the array by value cost a copy per format tried); `None` when the
+/// exact pattern does not match (only a pattern with lookarounds can fail once the set has
+/// matched).
 fn spans(
     format: &'static Format,
     hay: &str,
     caps: &mut Option<(backtrack::Cache, Captures)>,
-) -> Option<Spans> {
-    let mut spans: Spans = [None; Slot::MAX];
+    spans: &mut Spans,
+) -> Option<()> {
     // The catalogue's tests compile every format; a failure here can only mean no match.
     match format.compiled().ok()? {
         // The set's anchored match already proved the shape.
@@ -468,7 +470,7 @@ fn spans(
             }
         }
     }
-    Some(spans)
+    Some(())
 }
 
 fn evaluate(
@@ -476,9 +478,10 @@ fn evaluate(
     hay: &str,
     caps: &mut Option<(backtrack::Cache, Captures)>,
 ) -> Outcome {
-    let Some(spans) = spans(format, hay, caps) else {
+    let mut spans: Spans = [None; Slot::MAX];
+    if self::spans(format, hay, caps, &mut spans).is_none() {
         return Outcome::NoMatch;
-    };
+    }
     let group = |slot: usize| spans[slot].and_then(|(s, e)| hay.get(s..e));
 
     for &required in &format.required_lookups {

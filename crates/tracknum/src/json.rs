@@ -15,6 +15,7 @@
 //! fast path when nothing needs escaping. [`Verdict`] also implements `Serialize` by embedding
 //! this output as a raw JSON value, so there is one definition of the shape.
 
+use std::cell::RefCell;
 use std::io::Write as _;
 
 use serde::ser::{Error as _, Serialize, Serializer};
@@ -105,7 +106,7 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32
     {
         out.extend_from_slice(f.json_own_head.as_bytes());
     } else {
-        candidate_head(out, f, c.carrier, c.service, c.origin_country, c.confidence);
+        cached_head(out, c);
     }
     // The same choice as `Candidate::tracking_url_template`, with the template pre-escaped.
     let pieces = c.carrier.url_json.as_deref().or(c
@@ -137,6 +138,84 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32
         }
     }
     out.push(b'}');
+}
+
+/// What a candidate's head is rendered from. The parts are `'static` catalogue data, so equal
+/// addresses (and lengths) mean equal text; equal text at other addresses only misses the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeadKey {
+    format: usize,
+    carrier: usize,
+    service: Option<(usize, usize)>,
+    origin_country: Option<(usize, usize)>,
+    confidence: u32,
+}
+
+impl HeadKey {
+    fn of(c: &Candidate) -> Self {
+        let text = |s: &str| (s.as_ptr().addr(), s.len());
+        HeadKey {
+            format: std::ptr::from_ref(c.format).addr(),
+            carrier: std::ptr::from_ref(c.carrier).addr(),
+            service: c.service.map(text),
+            origin_country: c.origin_country.map(text),
+            confidence: c.confidence.to_bits(),
+        }
+    }
+
+    fn slot(&self) -> usize {
+        let text = |t: Option<(usize, usize)>| t.map_or(0, |(at, len)| at ^ len);
+        let mixed = (self.format as u64)
+            ^ (self.carrier as u64).rotate_left(16)
+            ^ (text(self.service) as u64).rotate_left(32)
+            ^ (text(self.origin_country) as u64).rotate_left(48)
+            ^ u64::from(self.confidence);
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % HEAD_SLOTS
+    }
+}
+
+/// Slots of the per-thread head cache: more than the catalogue's S10 operators times their
+/// services, so collisions are rare; a collision only renders a head again.
+const HEAD_SLOTS: usize = 1024;
+
+/// One slot of the head cache: what the head was rendered from, and the head.
+type HeadSlot = Option<(HeadKey, Vec<u8>)>;
+
+thread_local! {
+    /// Heads rendered for candidates that differ from their format's own head (S10 numbers
+    /// name the issuing post and the service): rendering one escapes its data strings and
+    /// took a quarter of the JSON writer's time, and a few hundred combinations recur.
+    /// Direct-mapped, so its size is fixed; allocated on first use.
+    static HEADS: RefCell<Vec<HeadSlot>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The candidate's head (as [`candidate_head`] writes it), from the cache when it is there.
+fn cached_head(out: &mut Vec<u8>, c: &Candidate) {
+    let key = HeadKey::of(c);
+    HEADS.with(|cell| {
+        let mut heads = cell.borrow_mut();
+        if heads.is_empty() {
+            heads.resize_with(HEAD_SLOTS, || None);
+        }
+        let slot = &mut heads[key.slot()];
+        match slot {
+            Some((k, head)) if *k == key => out.extend_from_slice(head),
+            _ => {
+                let mut head = slot.take().map(|(_, h)| h).unwrap_or_default();
+                head.clear();
+                candidate_head(
+                    &mut head,
+                    c.format,
+                    c.carrier,
+                    c.service,
+                    c.origin_country,
+                    c.confidence,
+                );
+                out.extend_from_slice(&head);
+                *slot = Some((key, head));
+            }
+        }
+    });
 }
 
 /// A candidate's JSON from its opening brace to `"tracking_url":`.
@@ -303,11 +382,20 @@ fn any_needs_escape(s: &[u8]) -> bool {
 
 /// The body of a JSON string: as is when nothing needs escaping (the usual case), otherwise
 /// escaped by serde_json.
+#[inline]
 fn escaped(out: &mut Vec<u8>, s: &str) {
-    if !any_needs_escape(s.as_bytes()) {
+    if any_needs_escape(s.as_bytes()) {
+        escaped_slow(out, s);
+    } else {
         out.extend_from_slice(s.as_bytes());
-        return;
     }
+}
+
+/// Kept out of line: inlined, its buffer and serde_json call made every call of [`escaped`]
+/// pay for a large stack frame.
+#[cold]
+#[inline(never)]
+fn escaped_slow(out: &mut Vec<u8>, s: &str) {
     let mut quoted = Vec::with_capacity(s.len() + 8);
     // Writing into a Vec cannot fail.
     if serde_json::to_writer(&mut quoted, s).is_ok() {
@@ -447,6 +535,57 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
         assert_eq!(v["message"], p.message());
         assert_eq!(v["country_code"], "\"\\\n");
+    }
+
+    #[test]
+    fn cached_heads_match_fresh_ones() {
+        // S10 numbers of different posts and services, twice each: the second rendering comes
+        // from the cache and must equal a fresh one.
+        let inputs = [
+            "RB123456785GB",
+            "RA123456785CN",
+            "EE123456785RU",
+            "CP123456785DE",
+            "LZ123456785LV",
+            "UB123456785YP",
+            "RR876543216US",
+        ];
+        let mut seen_cached = 0;
+        for _ in 0..2 {
+            for input in inputs {
+                let id = identify(input);
+                for c in &id.candidates {
+                    let mut fresh = Vec::new();
+                    candidate_head(
+                        &mut fresh,
+                        c.format,
+                        c.carrier,
+                        c.service,
+                        c.origin_country,
+                        c.confidence,
+                    );
+                    let mut cached = Vec::new();
+                    cached_head(&mut cached, c);
+                    assert_eq!(
+                        String::from_utf8_lossy(&cached),
+                        String::from_utf8_lossy(&fresh),
+                        "{input}"
+                    );
+                    seen_cached += 1;
+                }
+            }
+        }
+        assert!(seen_cached >= 2 * inputs.len(), "{seen_cached}");
+        // Different keys in one slot replace each other and still render right.
+        let id = identify("RB123456785GB");
+        let c = &id.candidates[0];
+        let mut other = c.clone();
+        other.confidence = 0.42;
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        cached_head(&mut a, c);
+        cached_head(&mut b, &other);
+        assert_ne!(a, b);
+        assert!(String::from_utf8_lossy(&b).ends_with("\"confidence\":0.42,\"tracking_url\":"));
     }
 
     #[test]

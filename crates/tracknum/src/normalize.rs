@@ -104,34 +104,7 @@ impl std::error::Error for NormalizeError {}
 pub fn normalize(input: &str) -> Result<Normalized, NormalizeError> {
     let mut out = Normalized::empty();
     if input.is_ascii() {
-        // The common case, byte by byte: same rules as below, restricted to ASCII.
-        let bytes = input.as_bytes();
-        let start = bytes
-            .iter()
-            .position(|&b| !is_wrapping_ascii(b))
-            .unwrap_or(bytes.len());
-        let end = bytes
-            .iter()
-            .rposition(|&b| !is_wrapping_ascii(b))
-            .map_or(start, |e| e + 1);
-        for (index, &b) in bytes[start..end].iter().enumerate() {
-            if b.is_ascii_alphanumeric() {
-                if !out.push(b.to_ascii_uppercase()) {
-                    return Err(NormalizeError::TooLong);
-                }
-            } else if !matches!(
-                b,
-                b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'-' | b'.' | b'_'
-            ) {
-                let ch = char::from(b);
-                return Err(NormalizeError::InvalidCharacter { ch, index });
-            }
-        }
-        return if out.is_empty() {
-            Err(NormalizeError::Empty)
-        } else {
-            Ok(out)
-        };
+        return normalize_ascii(input.as_bytes());
     }
     let trimmed = input.trim_matches(is_wrapping);
     for (index, ch) in trimmed.chars().enumerate() {
@@ -150,6 +123,71 @@ pub fn normalize(input: &str) -> Result<Normalized, NormalizeError> {
     } else {
         Ok(out)
     }
+}
+
+/// What an ASCII byte is inside a number: [`DROP`] (a separator), [`BAD`] (no number holds
+/// it), or the digit or uppercase letter it stands for.
+const ASCII_CLASS: [u8; 128] = {
+    let mut class = [BAD; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        class[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else if matches!(
+            c,
+            b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'-' | b'.' | b'_'
+        ) {
+            DROP
+        } else {
+            BAD
+        };
+        b += 1;
+    }
+    class
+};
+const DROP: u8 = 0;
+const BAD: u8 = 1;
+
+/// [`normalize`] for ASCII input, the common case: the same rules, byte by byte through one
+/// table lookup (normalising was a tenth of `posylka id`'s time when each byte went through
+/// the character tests one by one and was pushed with a length check).
+fn normalize_ascii(bytes: &[u8]) -> Result<Normalized, NormalizeError> {
+    let start = bytes
+        .iter()
+        .position(|&b| !is_wrapping_ascii(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_wrapping_ascii(b))
+        .map_or(start, |e| e + 1);
+    let mut buf = [0u8; MAX_LEN];
+    let mut len = 0;
+    for (index, &b) in bytes[start..end].iter().enumerate() {
+        // `bytes` is ASCII, so the mask changes nothing; it spares the bounds check.
+        match ASCII_CLASS[usize::from(b & 0x7F)] {
+            DROP => {}
+            BAD => {
+                let ch = char::from(b);
+                return Err(NormalizeError::InvalidCharacter { ch, index });
+            }
+            c => {
+                let Some(slot) = buf.get_mut(len) else {
+                    return Err(NormalizeError::TooLong);
+                };
+                *slot = c;
+                len += 1;
+            }
+        }
+    }
+    if len == 0 {
+        return Err(NormalizeError::Empty);
+    }
+    Ok(Normalized {
+        buf,
+        // At most MAX_LEN (48).
+        len: len as u8,
+    })
 }
 
 /// Separators people put inside numbers.
