@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -57,8 +58,11 @@ impl FromStr for ShipmentId {
 ///
 /// This is a storage key, not a recogniser: whether the number is a valid S10 or a known
 /// carrier's format is the tracking-number crate's job.
+///
+/// Shared, not copied: every event of a shipment carries its number, and a bulk read decodes
+/// millions of them, so a clone is a reference count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TrackingNumber(String);
+pub struct TrackingNumber(Arc<str>);
 
 impl TrackingNumber {
     /// Shortest accepted number.
@@ -68,6 +72,13 @@ impl TrackingNumber {
 
     /// Canonicalises a number as typed: spaces and hyphens are dropped, letters upper-cased.
     pub fn parse(input: &str) -> Result<Self, ShipmentError> {
+        // Stored and recognised numbers are canonical already: no rewriting to do.
+        let canonical_already = input
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if canonical_already && (Self::MIN_LEN..=Self::MAX_LEN).contains(&input.len()) {
+            return Ok(Self(input.into()));
+        }
         let canonical: String = input
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
@@ -76,7 +87,7 @@ impl TrackingNumber {
         let ok_chars = canonical.chars().all(|c| c.is_ascii_alphanumeric());
         let ok_len = (Self::MIN_LEN..=Self::MAX_LEN).contains(&canonical.len());
         if ok_chars && ok_len {
-            Ok(Self(canonical))
+            Ok(Self(canonical.into()))
         } else {
             Err(ShipmentError::InvalidNumber(input.to_owned()))
         }

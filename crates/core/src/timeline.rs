@@ -15,6 +15,7 @@
 //!   Older scans never matter: they sort before the terminal one.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::event_time::EventTime;
 use crate::milestone::{Milestone, Reason, Side};
@@ -22,9 +23,9 @@ use crate::order::CountryCode;
 use crate::shipment::TrackingNumber;
 
 /// The name of a data source (`russianpost`, `cainiao`, `manual`, `import`): 1 to 64
-/// printable characters.
+/// printable characters. Shared like [`TrackingNumber`]: every record carries one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SourceName(String);
+pub struct SourceName(Arc<str>);
 
 /// A source name is empty, too long or has control characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +41,7 @@ impl SourceName {
         let trimmed = name.trim();
         let len = trimmed.chars().count();
         if (1..=Self::MAX_LEN).contains(&len) && !trimmed.chars().any(char::is_control) {
-            Ok(Self(trimmed.to_owned()))
+            Ok(Self(trimmed.into()))
         } else {
             Err(InvalidSourceName(name.chars().take(80).collect()))
         }
@@ -216,7 +217,12 @@ pub struct Timeline {
 impl Timeline {
     /// Merges records in any order into a timeline; the result does not depend on the order.
     pub fn build(mut records: Vec<EventRecord>) -> Self {
-        records.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // Instants nearly always differ: compare them before building the whole key.
+        records.sort_by(|a, b| {
+            a.at.instant()
+                .cmp(&b.at.instant())
+                .then_with(|| a.sort_key().cmp(&b.sort_key()))
+        });
         records.dedup_by(|a, b| a.same_report(b));
         let mut events: Vec<TimelineEvent> = Vec::new();
         for record in records {
