@@ -203,6 +203,22 @@ pub struct DutyRules {
     /// Dated regimes, oldest first.
     #[serde(rename = "regime")]
     pub regimes: Vec<DutyRegime>,
+    /// What the per-kilogram minimum counts when only the value is over the limit.
+    #[serde(default)]
+    pub per_kg_basis: PerKgBasis,
+}
+
+/// What the per-kilogram minimum duty counts when a parcel is over the value limit but not
+/// over the weight limit. Sources disagree (customs brokers read it both ways), so a
+/// deployment chooses; when the weight limit is exceeded it is always the excess weight.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PerKgBasis {
+    /// Only the kilograms over the weight limit (none when under it).
+    #[default]
+    ExcessWeight,
+    /// The parcel's whole weight.
+    WholeWeight,
 }
 
 impl DutyRules {
@@ -233,6 +249,53 @@ pub struct DutyRegime {
     pub min_eur_per_kg: f64,
     /// The rate applies to the whole value, not only the excess.
     pub on_whole_value: bool,
+    /// The duty-free weight per parcel in kilograms, when the regime has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_limit_kg: Option<u32>,
+}
+
+impl DutyRegime {
+    /// The duty in euro cents on one parcel worth `value_eur_cents` and weighing
+    /// `weight_grams` (when known), or `None` within both limits.
+    ///
+    /// `rate_percent` of the value over the limit (of the whole value when
+    /// `on_whole_value`), but at least `min_eur_per_kg` per kilogram: of the weight over the
+    /// weight limit, of the whole weight when `on_whole_value`, and per `basis` when only
+    /// the value is over. Without a weight only the value counts.
+    pub fn duty_eur_cents(
+        &self,
+        value_eur_cents: i64,
+        weight_grams: Option<u64>,
+        basis: PerKgBasis,
+    ) -> Option<i64> {
+        let limit = i64::from(self.limit_eur) * 100;
+        let over_value = value_eur_cents > limit;
+        let excess_grams = match (weight_grams, self.weight_limit_kg) {
+            (Some(w), Some(kg)) => w.saturating_sub(u64::from(kg) * 1000),
+            _ => 0,
+        };
+        if !over_value && excess_grams == 0 {
+            return None;
+        }
+        let by_value = if over_value {
+            let base = if self.on_whole_value {
+                value_eur_cents
+            } else {
+                value_eur_cents - limit
+            };
+            base as f64 * self.rate_percent / 100.0
+        } else {
+            0.0
+        };
+        let counted_grams = match weight_grams {
+            None => 0,
+            Some(w) if self.on_whole_value => w,
+            Some(w) if over_value && excess_grams == 0 && basis == PerKgBasis::WholeWeight => w,
+            Some(_) => excess_grams,
+        };
+        let by_weight = self.min_eur_per_kg * 100.0 * counted_grams as f64 / 1000.0;
+        Some(by_value.max(by_weight).round() as i64)
+    }
 }
 
 /// ETA settings.
@@ -531,6 +594,48 @@ mod tests {
     }
 
     #[test]
+    fn duty_follows_the_worked_examples() {
+        let regime = |limit_eur, rate_percent, min_eur_per_kg| DutyRegime {
+            from: "2020-01-01".parse().expect("date"),
+            limit_eur,
+            rate_percent,
+            min_eur_per_kg,
+            on_whole_value: false,
+            weight_limit_kg: Some(31),
+        };
+        let kg = |k: u64| Some(k * 1000);
+        let excess = PerKgBasis::ExcessWeight;
+        let now = regime(200, 15.0, 2.0);
+        // EUR 300 / 31 kg -> EUR 15; 35 kg under the value limit -> the 4 kg over, EUR 8.
+        assert_eq!(now.duty_eur_cents(30_000, kg(31), excess), Some(1500));
+        assert_eq!(now.duty_eur_cents(10_000, kg(35), excess), Some(800));
+        // Within both limits, at each limit exactly: no duty.
+        assert_eq!(now.duty_eur_cents(20_000, kg(31), excess), None);
+        assert_eq!(now.duty_eur_cents(20_001, kg(31), excess), Some(0));
+        // Without a weight, the value alone.
+        assert_eq!(now.duty_eur_cents(30_000, None, excess), Some(1500));
+        // The older 30% / EUR 4 regime: 34 kg at EUR 500 -> 12; 20 kg at EUR 1400 -> 120.
+        let old = regime(1000, 30.0, 4.0);
+        assert_eq!(old.duty_eur_cents(50_000, kg(34), excess), Some(1200));
+        assert_eq!(old.duty_eur_cents(140_000, kg(20), excess), Some(12_000));
+        // Both over: the larger. EUR 210 (1.50 by value) and 40 kg (18 by weight).
+        assert_eq!(now.duty_eur_cents(21_000, kg(40), excess), Some(1800));
+        // The whole-weight reading when only the value is over: EUR 210, 10 kg -> EUR 20.
+        let whole = PerKgBasis::WholeWeight;
+        assert_eq!(now.duty_eur_cents(21_000, kg(10), excess), Some(150));
+        assert_eq!(now.duty_eur_cents(21_000, kg(10), whole), Some(2000));
+        // 2026 e-commerce: max(5% of the whole value, EUR 1 per kg of the whole weight).
+        let ecommerce = DutyRegime {
+            on_whole_value: true,
+            weight_limit_kg: None,
+            ..regime(200, 5.0, 1.0)
+        };
+        assert_eq!(ecommerce.duty_eur_cents(25_000, kg(2), excess), Some(1250));
+        assert_eq!(ecommerce.duty_eur_cents(25_000, kg(20), excess), Some(2000));
+        assert_eq!(ecommerce.duty_eur_cents(20_000, kg(50), excess), None);
+    }
+
+    #[test]
     fn the_duty_regime_is_the_latest_in_force() {
         let c = Config::default();
         let on = |d: &str| {
@@ -546,5 +651,9 @@ mod tests {
         assert_eq!(on("2024-04-01"), Some(200));
         let ecommerce = c.duty.regime_on("2026-07-01".parse().expect("date"));
         assert_eq!(ecommerce.map(|r| r.on_whole_value), Some(true));
+        assert_eq!(ecommerce.and_then(|r| r.weight_limit_kg), None);
+        let on = |d: &str| c.duty.regime_on(d.parse().expect("date"));
+        assert_eq!(on("2024-04-01").and_then(|r| r.weight_limit_kg), Some(31));
+        assert_eq!(c.duty.per_kg_basis, PerKgBasis::ExcessWeight);
     }
 }

@@ -44,6 +44,7 @@ use jiff::Timestamp;
 use posylka_core::Milestone;
 use posylka_core::order::Order;
 use posylka_core::shipment::TrackingNumber;
+use posylka_core::store::ShipmentTimeline;
 use posylka_core::timeline::Timeline;
 use serde::Serialize;
 
@@ -163,4 +164,19 @@ impl Report {
 /// Evaluates every rule for `subject` at `now`. Pure: the same input gives the same report.
 pub fn check(subject: &Subject<'_>, now: Timestamp, config: &Config) -> Report {
     rules::run(subject, now, config)
+}
+
+/// [`check`] for a stored shipment: its numbers, timeline, creation time and order.
+pub fn check_stored(stored: &ShipmentTimeline, now: Timestamp, config: &Config) -> Report {
+    let numbers: Vec<TrackingNumber> = stored
+        .shipment
+        .numbers
+        .iter()
+        .map(|link| link.number.clone())
+        .collect();
+    let mut subject = Subject::new(&numbers, &stored.timeline, stored.shipment.created_at);
+    if let Some(order) = &stored.shipment.order {
+        subject = subject.with_order(order);
+    }
+    check(&subject, now, config)
 }

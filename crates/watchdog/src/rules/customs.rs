@@ -124,16 +124,8 @@ pub(crate) fn duty_estimate(v: &View<'_>) -> Option<DutyEstimate> {
     let day = at_customs.to_zoned(TimeZone::UTC).date();
     let regime = duty.regime_on(day)?;
     let value = v.config.currency.eur_cents(price)?;
-    let limit = i64::from(regime.limit_eur) * 100;
-    if value <= limit {
-        return None;
-    }
-    let base = if regime.on_whole_value {
-        value
-    } else {
-        value - limit
-    };
-    let duty_eur_cents = (base as f64 * regime.rate_percent / 100.0).round() as i64;
+    // The order carries no weight: by value only.
+    let duty_eur_cents = regime.duty_eur_cents(value, None, duty.per_kg_basis)?;
     let duty_order_cents = v
         .config
         .currency
