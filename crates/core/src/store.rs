@@ -14,6 +14,9 @@
 //!   transaction; a new shipment is due at once. [`Store::record_checks`] stores an evaluation
 //!   and the next deadline, but leaves a shipment that changed since it was read due.
 
+pub mod customs;
+pub mod notifications;
+pub mod polling;
 pub mod rows;
 
 use std::future::Future;
@@ -207,6 +210,12 @@ pub trait Store: Send + Sync {
         after: Option<ShipmentId>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<ShipmentTimeline>, StoreError>> + Send;
+
+    /// The lowest and highest shipment ids in use, or `None` without shipments: a bulk run
+    /// splits the ids among workers that read their pages side by side.
+    fn shipment_id_range(
+        &self,
+    ) -> impl Future<Output = Result<Option<(ShipmentId, ShipmentId)>, StoreError>> + Send;
 
     /// Up to `limit` shipments due for evaluation (`next_check_at <= now`) with their
     /// timelines, the earliest due first (changed shipments, at [`DUE_NOW`], lead), then by id.

@@ -35,8 +35,8 @@ use posylka_core::number_window;
 use posylka_core::order::Order;
 use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
 use posylka_core::store::rows::{
-    self, CachedStatusRow, CheckRow, EventRow, EventView, ExtensionRow, NumberRow, OrderRow,
-    ShipmentRow, StatusInputRow,
+    self, CachedStatusRow, CheckRow, EventDecoder, EventRow, EventView, ExtensionRow, NumberRow,
+    OrderRow, ShipmentRow, StatusInputRow,
 };
 use posylka_core::store::{CheckRecord, IngestReport, ShipmentTimeline, Store, StoreError};
 use posylka_core::timeline::EventRecord;
@@ -45,6 +45,9 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, Row};
 
 mod accounts;
+mod customs;
+mod notifications;
+mod polling;
 mod sessions;
 
 /// The embedded migrations (`crates/store-postgres/migrations`).
@@ -129,6 +132,31 @@ where
     T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
 {
     row.try_get(index).map_err(backend)
+}
+
+/// A row read through the engine-neutral decoders of [`rows`].
+struct Cols<'a>(&'a PgRow);
+
+impl rows::Columns for Cols<'_> {
+    fn int(&self, at: usize) -> Result<i64, StoreError> {
+        get(self.0, at)
+    }
+
+    fn opt_int(&self, at: usize) -> Result<Option<i64>, StoreError> {
+        get(self.0, at)
+    }
+
+    fn text(&self, at: usize) -> Result<String, StoreError> {
+        get(self.0, at)
+    }
+
+    fn opt_text(&self, at: usize) -> Result<Option<String>, StoreError> {
+        get(self.0, at)
+    }
+
+    fn opt_bytes(&self, at: usize) -> Result<Option<Vec<u8>>, StoreError> {
+        get(self.0, at)
+    }
 }
 
 fn number_row(row: &PgRow) -> Result<NumberRow, StoreError> {
@@ -507,6 +535,7 @@ async fn load_events(
     conn: &mut PgConnection,
     which: Which<'_>,
 ) -> Result<Vec<(i64, EventRecord)>, StoreError> {
+    let mut decoder = EventDecoder::default();
     fetch_for(
         conn,
         "SELECT shipment_id, number, at_us, offset_s, source, text, code, location, country, \
@@ -530,7 +559,7 @@ async fn load_events(
             side: get(row, 10)?,
             reason: get(row, 11)?,
         };
-        Ok((get(row, 0)?, view.to_record()?))
+        Ok((get(row, 0)?, decoder.decode(&view)?))
     })
     .collect()
 }
@@ -827,12 +856,8 @@ impl Store for PgStore {
     }
 
     async fn ingest(&self, records: &[EventRecord]) -> Result<IngestReport, StoreError> {
-        let mut report = IngestReport {
-            received: records.len(),
-            ..IngestReport::default()
-        };
         if records.is_empty() {
-            return Ok(report);
+            return Ok(IngestReport::default());
         }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let links = links_of_numbers(&mut tx, &rows::distinct_numbers(records)).await?;
@@ -857,12 +882,7 @@ impl Store for PgStore {
                 .collect::<Result<Vec<_>, StoreError>>()?;
         rows::require_all(&targets, &locked)?;
         let inserted = insert_events(&mut tx, planned).await?;
-        report.inserted = inserted.len();
-        report.duplicates = records.len() - inserted.len();
-        let mut changed: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
-        changed.sort_unstable();
-        changed.dedup();
-        report.shipments_changed = changed.len();
+        let report = rows::ingest_report(records.len(), &inserted);
         refresh_status(&mut tx, inserted).await?;
         tx.commit().await.map_err(backend)?;
 
@@ -887,6 +907,20 @@ impl Store for PgStore {
             limit: i64::try_from(limit).unwrap_or(i64::MAX),
         })
         .await
+    }
+
+    async fn shipment_id_range(&self) -> Result<Option<(ShipmentId, ShipmentId)>, StoreError> {
+        let row = sqlx::query("SELECT min(id), max(id) FROM shipments")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        match (get::<Option<i64>>(&row, 0)?, get::<Option<i64>>(&row, 1)?) {
+            (Some(first), Some(last)) => Ok(Some((
+                rows::shipment_id("shipments.id", first)?,
+                rows::shipment_id("shipments.id", last)?,
+            ))),
+            _ => Ok(None),
+        }
     }
 
     async fn due_for_check(

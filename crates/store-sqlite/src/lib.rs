@@ -38,8 +38,8 @@ use posylka_core::number_window;
 use posylka_core::order::Order;
 use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
 use posylka_core::store::rows::{
-    self, CachedStatusRow, CheckRow, CheckUpdate, EventRow, EventView, ExtensionRow, NumberRow,
-    OrderRow, ShipmentRow, StatusInputRow,
+    self, CachedStatusRow, CheckRow, CheckUpdate, EventDecoder, EventRow, EventView, ExtensionRow,
+    NumberRow, OrderRow, ShipmentRow, StatusInputRow,
 };
 use posylka_core::store::{CheckRecord, IngestReport, ShipmentTimeline, Store, StoreError};
 use posylka_core::timeline::EventRecord;
@@ -51,6 +51,9 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 mod accounts;
+mod customs;
+mod notifications;
+mod polling;
 mod sessions;
 
 /// The embedded migrations (`crates/store-sqlite/migrations`).
@@ -58,6 +61,10 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: 13 columns each stays far below SQLite's 32 766 parameters.
 const INSERT_CHUNK: usize = 1000;
+
+/// The most of the database file SQLite maps into memory (`PRAGMA mmap_size`); SQLite's own
+/// build-time ceiling (2 GiB by default) applies.
+const MMAP_SIZE: u64 = 1 << 31;
 /// Values per `IN (...)` list.
 const IN_CHUNK: usize = 500;
 /// Rows a connection's worker thread may read ahead of the task consuming them.
@@ -107,6 +114,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
+            // Reads map the file instead of copying each page through a read(2) call: the bulk
+            // reads walk the whole file (a 1M-shipment store is 1.6 GB).
+            .pragma("mmap_size", MMAP_SIZE.to_string())
             // Rows come from the connection's worker thread through a bounded channel; sqlx's
             // default of 50 makes a bulk read (a page of timelines) hand over every 50 rows.
             .row_buffer_size(ROW_BUFFER);
@@ -147,6 +157,31 @@ where
     T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
 {
     row.try_get(index).map_err(backend)
+}
+
+/// A row read through the engine-neutral decoders of [`rows`].
+struct Cols<'a>(&'a SqliteRow);
+
+impl rows::Columns for Cols<'_> {
+    fn int(&self, at: usize) -> Result<i64, StoreError> {
+        get(self.0, at)
+    }
+
+    fn opt_int(&self, at: usize) -> Result<Option<i64>, StoreError> {
+        get(self.0, at)
+    }
+
+    fn text(&self, at: usize) -> Result<String, StoreError> {
+        get(self.0, at)
+    }
+
+    fn opt_text(&self, at: usize) -> Result<Option<String>, StoreError> {
+        get(self.0, at)
+    }
+
+    fn opt_bytes(&self, at: usize) -> Result<Option<Vec<u8>>, StoreError> {
+        get(self.0, at)
+    }
 }
 
 async fn links_of_numbers(
@@ -307,16 +342,54 @@ async fn fetch_folded<T: serde::de::DeserializeOwned>(
     (table, column): (&'static str, &str),
     which: &Which<'_>,
 ) -> Result<Vec<T>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(select);
-    push_filter(&mut qb, column, which);
-    qb.push(format_args!(" GROUP BY {column} >> 10"));
     let mut out = Vec::new();
-    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-        let json: &str = get(&row, 0)?;
-        let mut part: Vec<T> = serde_json::from_str(json).map_err(|e| rows::corrupt(table, e))?;
-        out.append(&mut part);
+    for mut qb in folded_queries(select, column, which, 10) {
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            let json: &str = get(&row, 0)?;
+            let mut part: Vec<T> =
+                serde_json::from_str(json).map_err(|e| rows::corrupt(table, e))?;
+            out.append(&mut part);
+        }
     }
     Ok(out)
+}
+
+/// The queries that fold `select` (a `json_group_array` aggregate) over the shipments of
+/// `which`, one JSON text per block of `1 << shift` shipment ids in `column`.
+///
+/// A range of ids (a page) is read as one plain aggregate per block of keys: it walks the
+/// primary key in order, whereas `GROUP BY column >> shift` sends every row through a
+/// temporary B-tree first, which doubles SQLite's time for a page. Other selections, whose
+/// ids are scattered, are grouped that way in one query.
+fn folded_queries(
+    select: &str,
+    column: &str,
+    which: &Which<'_>,
+    shift: u32,
+) -> Vec<QueryBuilder<Sqlite>> {
+    match *which {
+        Which::Range(first, last) => {
+            let mut queries = Vec::new();
+            let mut low = first;
+            while low <= last {
+                let high = low.saturating_add((1 << shift) - 1).min(last);
+                let mut qb = QueryBuilder::<Sqlite>::new(select);
+                push_filter(&mut qb, column, &Which::Range(low, high));
+                queries.push(qb);
+                let Some(next) = high.checked_add(1) else {
+                    break;
+                };
+                low = next;
+            }
+            queries
+        }
+        _ => {
+            let mut qb = QueryBuilder::<Sqlite>::new(select);
+            push_filter(&mut qb, column, which);
+            qb.push(format_args!(" GROUP BY {column} >> {shift}"));
+            vec![qb]
+        }
+    }
 }
 
 /// Which shipments a timeline read covers.
@@ -568,30 +641,30 @@ async fn load_events(
     conn: &mut SqliteConnection,
     which: &Which<'_>,
 ) -> Result<Vec<(i64, EventRecord)>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(EVENTS_AS_JSON);
-    push_filter(&mut qb, "shipment_id", which);
-    qb.push(" GROUP BY shipment_id >> 8");
     let mut out = Vec::new();
-    for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-        let json: &str = get(&row, 0)?;
-        let events: Vec<EventJson<'_>> =
-            serde_json::from_str(json).map_err(|e| rows::corrupt("events", e))?;
-        out.reserve(events.len());
-        for e in &events {
-            let view = EventView {
-                number: &e.number,
-                at_us: e.at_us,
-                offset_s: e.offset_s,
-                source: &e.source,
-                text: &e.text,
-                code: e.code.as_deref(),
-                location: e.location.as_deref(),
-                country: e.country.as_deref(),
-                milestone: &e.milestone,
-                side: e.side.as_deref(),
-                reason: e.reason.as_deref(),
-            };
-            out.push((e.shipment_id, view.to_record()?));
+    let mut decoder = EventDecoder::default();
+    for mut qb in folded_queries(EVENTS_AS_JSON, "shipment_id", which, 8) {
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
+            let json: &str = get(&row, 0)?;
+            let events: Vec<EventJson<'_>> =
+                serde_json::from_str(json).map_err(|e| rows::corrupt("events", e))?;
+            out.reserve(events.len());
+            for e in &events {
+                let view = EventView {
+                    number: &e.number,
+                    at_us: e.at_us,
+                    offset_s: e.offset_s,
+                    source: &e.source,
+                    text: &e.text,
+                    code: e.code.as_deref(),
+                    location: e.location.as_deref(),
+                    country: e.country.as_deref(),
+                    milestone: &e.milestone,
+                    side: e.side.as_deref(),
+                    reason: e.reason.as_deref(),
+                };
+                out.push((e.shipment_id, decoder.decode(&view)?));
+            }
         }
     }
     Ok(out)
@@ -796,24 +869,15 @@ impl Store for SqliteStore {
     }
 
     async fn ingest(&self, records: &[EventRecord]) -> Result<IngestReport, StoreError> {
-        let mut report = IngestReport {
-            received: records.len(),
-            ..IngestReport::default()
-        };
         if records.is_empty() {
-            return Ok(report);
+            return Ok(IngestReport::default());
         }
         let mut tx = self.begin_write().await?;
         let links = links_of_numbers(&mut tx, &rows::distinct_numbers(records)).await?;
         // Fails before any write when a number is unknown; dropping `tx` rolls back.
         let planned = rows::plan_ingest(records, &links)?;
         let inserted = insert_events(&mut tx, planned).await?;
-        report.inserted = inserted.len();
-        report.duplicates = records.len() - inserted.len();
-        let mut changed: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
-        changed.sort_unstable();
-        changed.dedup();
-        report.shipments_changed = changed.len();
+        let report = rows::ingest_report(records.len(), &inserted);
         refresh_status(&mut tx, inserted).await?;
         tx.commit().await.map_err(backend)?;
         Ok(report)
@@ -844,6 +908,20 @@ impl Store for SqliteStore {
         Ok(page)
     }
 
+    async fn shipment_id_range(&self) -> Result<Option<(ShipmentId, ShipmentId)>, StoreError> {
+        let row = sqlx::query("SELECT min(id), max(id) FROM shipments")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        match (get::<Option<i64>>(&row, 0)?, get::<Option<i64>>(&row, 1)?) {
+            (Some(first), Some(last)) => Ok(Some((
+                rows::shipment_id("shipments.id", first)?,
+                rows::shipment_id("shipments.id", last)?,
+            ))),
+            _ => Ok(None),
+        }
+    }
+
     async fn due_for_check(
         &self,
         now: Timestamp,
@@ -867,27 +945,42 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let mut found = Vec::with_capacity(updates.len());
         for chunk in updates.chunks(INSERT_CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "WITH u (id, revision, checked_at_us, next_check_at_us, summary) AS (",
-            );
+            let mut qb = QueryBuilder::<Sqlite>::new("WITH u (id, checked_at_us, summary) AS (");
             qb.push_values(chunk, |mut b, u: &CheckUpdate<'_>| {
                 b.push_bind(u.id)
-                    .push_bind(u.revision)
                     .push_bind(u.checked_at_us)
-                    .push_bind(u.next_check_at_us)
                     .push_bind(u.summary);
             });
-            // A shipment changed since it was read keeps its due mark.
             qb.push(
                 ") UPDATE shipments SET checked_at_us = u.checked_at_us, \
-                 check_summary = u.summary, next_check_at_us = CASE \
-                 WHEN shipments.revision = u.revision THEN u.next_check_at_us \
-                 ELSE shipments.next_check_at_us END \
-                 FROM u WHERE shipments.id = u.id RETURNING shipments.id",
+                 check_summary = u.summary FROM u WHERE shipments.id = u.id \
+                 RETURNING shipments.id",
             );
             for row in qb.build().fetch_all(&mut *tx).await.map_err(backend)? {
                 found.push(get::<i64>(&row, 0)?);
             }
+        }
+        // The due time apart, and only where it changes: SQLite rewrites an index entry for
+        // every row whose indexed column is SET, even to the same value, and `shipments_due`
+        // entries land at random places (a 10x slower batch on a 1M-shipment store). In key
+        // order, consecutive rows share index pages. A shipment changed since it was read
+        // keeps its due mark.
+        let mut moved: Vec<&CheckUpdate<'_>> = updates.iter().collect();
+        moved.sort_by_key(|u| (u.next_check_at_us, u.id));
+        for chunk in moved.chunks(INSERT_CHUNK) {
+            let mut qb =
+                QueryBuilder::<Sqlite>::new("WITH u (id, revision, next_check_at_us) AS (");
+            qb.push_values(chunk, |mut b, u: &&CheckUpdate<'_>| {
+                b.push_bind(u.id)
+                    .push_bind(u.revision)
+                    .push_bind(u.next_check_at_us);
+            });
+            qb.push(
+                ") UPDATE shipments SET next_check_at_us = u.next_check_at_us FROM u \
+                 WHERE shipments.id = u.id AND shipments.revision = u.revision \
+                 AND shipments.next_check_at_us IS NOT u.next_check_at_us",
+            );
+            qb.build().execute(&mut *tx).await.map_err(backend)?;
         }
         // Dropping `tx` on error rolls the whole batch back.
         rows::require_all(&updates.iter().map(|u| u.id).collect::<Vec<_>>(), &found)?;

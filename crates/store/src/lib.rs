@@ -162,6 +162,10 @@ impl Store for AnyStore {
         delegate!(self, s => s.timelines_page(after, limit))
     }
 
+    async fn shipment_id_range(&self) -> Result<Option<(ShipmentId, ShipmentId)>, StoreError> {
+        delegate!(self, s => s.shipment_id_range())
+    }
+
     async fn due_for_check(
         &self,
         now: Timestamp,
@@ -238,6 +242,14 @@ impl SessionStore for AnyStore {
         delegate!(self, s => s.delete_expired_sessions(now))
     }
 }
+
+// After `delegate!`, which it uses.
+mod customs;
+pub use posylka_core::store::customs::CustomsStore;
+mod notifications;
+pub use posylka_core::store::notifications::NotificationStore;
+mod polling;
+pub use posylka_core::store::polling::PollStore;
 
 #[cfg(test)]
 mod tests {

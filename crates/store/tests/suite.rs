@@ -916,6 +916,7 @@ async fn due_for_check_comes_in_deadline_order(store: &impl Store) {
 }
 
 async fn timelines_page_walks_every_shipment(store: &impl Store) {
+    assert_eq!(store.shipment_id_range().await.unwrap(), None);
     let mut ids = Vec::new();
     for i in 0..23u32 {
         let number = format!("RS{:09}CN", 500 + i);
@@ -999,6 +1000,16 @@ async fn timelines_page_walks_every_shipment(store: &impl Store) {
             .is_empty()
     );
     assert!(store.timelines_page(None, 0).await.unwrap().is_empty());
+    // The id range a bulk run splits among its workers; a deleted first shipment leaves it.
+    assert_eq!(
+        store.shipment_id_range().await.unwrap(),
+        Some((ids[0], ids[22]))
+    );
+    store.delete_shipment(ids[0]).await.unwrap();
+    assert_eq!(
+        store.shipment_id_range().await.unwrap(),
+        Some((ids[1], ids[22]))
+    );
 }
 
 async fn accounts_and_ownership(store: &impl Store) {
@@ -1235,6 +1246,1254 @@ async fn accounts_and_ownership(store: &impl Store) {
     );
 }
 
+// Notifications (`posylka_core::store::notifications`).
+
+use posylka_core::account::{NewUser, UserId, UserName};
+use posylka_core::store::notifications::{
+    ChannelChange, ChannelId, ChannelKind, DeliveryFinish, DeliveryOutcome, DeliveryState,
+    NewChannel, NewDelivery, NotificationStore, PlanCommit, PlanCommitted, StoredRecord,
+};
+
+async fn notify_user(store: &impl Store, name: &str) -> UserId {
+    store
+        .create_user(&NewUser {
+            name: UserName::parse(name).unwrap(),
+            password_hash: None,
+            created_at: ts("2024-05-01T00:00:00Z"),
+        })
+        .await
+        .unwrap()
+}
+
+fn new_channel(owner: UserId, kind: ChannelKind, target: &str) -> NewChannel {
+    NewChannel {
+        owner,
+        kind,
+        label: format!("{} channel", kind.key()),
+        target: target.to_owned(),
+        secret_sealed: (kind == ChannelKind::Webhook).then(|| vec![1, 2, 3, 0, 255]),
+        subscription: r#"{"codes":"all"}"#.to_owned(),
+        lang: "ru".to_owned(),
+        created_at: ts("2024-05-01T00:00:00Z"),
+    }
+}
+
+async fn owned_shipment(store: &impl Store, owner: UserId, number: &str) -> ShipmentId {
+    store
+        .create_shipment(
+            &NewShipment::new(
+                vec![(num(number), Leg::Through)],
+                ts("2024-05-01T00:00:00Z"),
+            )
+            .unwrap()
+            .with_owner(owner),
+        )
+        .await
+        .unwrap()
+}
+
+/// Marks every shipment checked with no next deadline: nothing is due.
+async fn check_everything(store: &(impl Store + NotificationStore)) {
+    let due = store
+        .due_for_check(ts("2030-01-01T00:00:00Z"), 1000)
+        .await
+        .unwrap();
+    let records: Vec<CheckRecord> = due.iter().map(|st| check(st, None, "{}")).collect();
+    store.record_checks(&records).await.unwrap();
+    assert_eq!(store.next_check_at().await.unwrap(), None);
+}
+
+fn delivery(key: &str, channel: ChannelId) -> NewDelivery {
+    NewDelivery {
+        key: key.to_owned(),
+        channel,
+        payload: format!(r#"{{"key":"{key}"}}"#),
+    }
+}
+
+fn finish(
+    id: posylka_core::store::notifications::DeliveryId,
+    owner: &str,
+    outcome: DeliveryOutcome,
+    at: &str,
+) -> DeliveryFinish {
+    DeliveryFinish {
+        id,
+        lease_owner: owner.to_owned(),
+        outcome,
+        at: ts(at),
+        disable_after: 2,
+    }
+}
+
+async fn channels_belong_to_their_owner(store: &(impl Store + NotificationStore)) {
+    let anna = notify_user(store, "anna").await;
+    let boris = notify_user(store, "boris").await;
+    let shipment = owned_shipment(store, anna, "RS123456789CN").await;
+    let others = owned_shipment(store, boris, "RS223456789CN").await;
+    check_everything(store).await;
+
+    let mail = store
+        .create_channel(&new_channel(anna, ChannelKind::Email, "anna@example.org"))
+        .await
+        .unwrap();
+    // A new channel makes its owner's shipments due (and only theirs), so current findings
+    // reach it at the next run.
+    let due: Vec<ShipmentId> = store
+        .due_for_check(ts("2030-01-01T00:00:00Z"), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|st| st.shipment.id)
+        .collect();
+    assert_eq!(due, [shipment]);
+    assert_eq!(store.next_check_at().await.unwrap(), Some(DUE_NOW));
+    check_everything(store).await;
+
+    let hook = store
+        .create_channel(&new_channel(
+            anna,
+            ChannelKind::Webhook,
+            "https://h.example/x?t=1",
+        ))
+        .await
+        .unwrap();
+    let tg = store
+        .create_channel(&new_channel(boris, ChannelKind::Telegram, "@boris_chat"))
+        .await
+        .unwrap();
+    assert!(mail < hook && hook < tg);
+    check_everything(store).await;
+    let mine = store.channels_of(anna).await.unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), [mail, hook]);
+    let stored = &mine[1];
+    assert_eq!(stored.kind, ChannelKind::Webhook);
+    assert_eq!(stored.target, "https://h.example/x?t=1");
+    assert_eq!(
+        stored.secret_sealed.as_deref(),
+        Some(&[1, 2, 3, 0, 255][..])
+    );
+    assert_eq!((stored.owner, stored.lang.as_str()), (anna, "ru"));
+    assert_eq!(stored.health, Default::default());
+    assert_eq!(store.channel(tg).await.unwrap().unwrap().owner, boris);
+    let ghost = UserId::new(999_999).unwrap();
+    let orphan = store
+        .create_channel(&new_channel(ghost, ChannelKind::Email, "x@example.org"))
+        .await;
+    assert!(
+        matches!(orphan, Err(StoreError::UserNotFound(_))),
+        "{orphan:?}"
+    );
+
+    // A label change alone does not make shipments due; a new selection does.
+    let renamed = store
+        .change_channel(
+            mail,
+            &ChannelChange {
+                label: Some("Почта".into()),
+                at: ts("2024-05-02T00:00:00Z"),
+                ..ChannelChange::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.label, "Почта");
+    assert_eq!(renamed.subscription, r#"{"codes":"all"}"#);
+    assert_eq!(store.next_check_at().await.unwrap(), None);
+    store
+        .change_channel(
+            mail,
+            &ChannelChange {
+                subscription: Some(r#"{"codes":["stalled"]}"#.into()),
+                lang: Some("en".into()),
+                at: ts("2024-05-02T00:00:00Z"),
+                ..ChannelChange::default()
+            },
+        )
+        .await
+        .unwrap();
+    let changed = store.channel(mail).await.unwrap().unwrap();
+    assert_eq!(
+        (changed.subscription.as_str(), changed.lang.as_str()),
+        (r#"{"codes":["stalled"]}"#, "en")
+    );
+    assert_eq!(store.next_check_at().await.unwrap(), Some(DUE_NOW));
+    let ctx = store.plan_context(shipment).await.unwrap().unwrap();
+    assert_eq!(ctx.owner, Some(anna));
+    assert!(!ctx.archived);
+    assert_eq!(
+        ctx.channels.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [mail, hook]
+    );
+    let theirs = store.plan_context(others).await.unwrap().unwrap();
+    assert_eq!(
+        theirs.channels.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [tg]
+    );
+    let missing = ShipmentId::new(999_999).unwrap();
+    assert!(store.plan_context(missing).await.unwrap().is_none());
+
+    assert!(store.delete_channel(hook).await.unwrap());
+    assert!(!store.delete_channel(hook).await.unwrap());
+    assert!(store.channel(hook).await.unwrap().is_none());
+    assert!(
+        store
+            .change_channel(hook, &ChannelChange::default())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn plans_are_versioned_and_keys_are_unique(store: &(impl Store + NotificationStore)) {
+    let anna = notify_user(store, "anna").await;
+    let shipment = owned_shipment(store, anna, "RS123456789CN").await;
+    let mail = store
+        .create_channel(&new_channel(anna, ChannelKind::Email, "anna@example.org"))
+        .await
+        .unwrap();
+    let ctx = store.plan_context(shipment).await.unwrap().unwrap();
+    assert_eq!((ctx.version, ctx.records.len()), (0, 0));
+    let record = |code: &str, text: &str| StoredRecord {
+        channel: mail,
+        code: code.to_owned(),
+        record: text.to_owned(),
+    };
+    let first = PlanCommit {
+        shipment,
+        expected_version: 0,
+        records: vec![record("stalled", "r1"), record("customs_hold", "r2")],
+        deliveries: vec![delivery("k1", mail)],
+        at: ts("2024-05-03T00:00:00Z"),
+    };
+    assert_eq!(
+        store.commit_plan(&first).await.unwrap(),
+        PlanCommitted::Stored { inserted: 1 }
+    );
+    // Planned again from the same memory (another instance, a retry): refused whole.
+    let again = PlanCommit {
+        deliveries: vec![delivery("k1", mail), delivery("k2", mail)],
+        ..first.clone()
+    };
+    assert_eq!(
+        store.commit_plan(&again).await.unwrap(),
+        PlanCommitted::Stale
+    );
+    let ctx = store.plan_context(shipment).await.unwrap().unwrap();
+    assert_eq!(ctx.version, 1);
+    let codes: Vec<(&str, &str)> = ctx
+        .records
+        .iter()
+        .map(|r| (r.code.as_str(), r.record.as_str()))
+        .collect();
+    assert_eq!(codes, [("customs_hold", "r2"), ("stalled", "r1")]);
+    // From the new version: the records are replaced, a stored key is skipped.
+    let next = PlanCommit {
+        expected_version: 1,
+        records: vec![record("stalled", "r3")],
+        ..again
+    };
+    assert_eq!(
+        store.commit_plan(&next).await.unwrap(),
+        PlanCommitted::Stored { inserted: 1 }
+    );
+    let ctx = store.plan_context(shipment).await.unwrap().unwrap();
+    assert_eq!(ctx.version, 2);
+    assert_eq!(ctx.records, [record("stalled", "r3")]);
+    let outbox = store.deliveries_of(mail, 10).await.unwrap();
+    assert_eq!(
+        outbox.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["k2", "k1"]
+    );
+    assert!(outbox.iter().all(|d| d.state == DeliveryState::Pending
+        && d.attempts == 0
+        && d.shipment == Some(shipment)
+        && d.created_at == ts("2024-05-03T00:00:00Z")));
+    assert_eq!(outbox[1].payload, r#"{"key":"k1"}"#);
+    let missing = PlanCommit {
+        shipment: ShipmentId::new(999_999).unwrap(),
+        ..next
+    };
+    assert!(matches!(
+        store.commit_plan(&missing).await,
+        Err(StoreError::ShipmentNotFound(_))
+    ));
+    // Deleting the shipment takes its records and deliveries along.
+    store.delete_shipment(shipment).await.unwrap();
+    assert!(store.deliveries_of(mail, 10).await.unwrap().is_empty());
+}
+
+async fn deliveries_are_leased_and_channels_disabled(store: &(impl Store + NotificationStore)) {
+    let anna = notify_user(store, "anna").await;
+    let shipment = owned_shipment(store, anna, "RS123456789CN").await;
+    let hook = store
+        .create_channel(&new_channel(
+            anna,
+            ChannelKind::Webhook,
+            "https://h.example/",
+        ))
+        .await
+        .unwrap();
+    let mail = store
+        .create_channel(&new_channel(anna, ChannelKind::Email, "anna@example.org"))
+        .await
+        .unwrap();
+    store
+        .commit_plan(&PlanCommit {
+            shipment,
+            expected_version: 0,
+            records: Vec::new(),
+            deliveries: vec![
+                delivery("h1", hook),
+                delivery("h2", hook),
+                delivery("m1", mail),
+            ],
+            at: ts("2024-05-03T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.next_delivery_at().await.unwrap(),
+        Some(ts("2024-05-03T00:00:00Z"))
+    );
+    // Not before they are due.
+    let early = ts("2024-05-02T00:00:00Z");
+    assert!(
+        store
+            .claim_deliveries("a", early, ts("2024-05-02T00:05:00Z"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let now = ts("2024-05-03T00:00:00Z");
+    let lease = ts("2024-05-03T00:05:00Z");
+    let got = store.claim_deliveries("a", now, lease, 2).await.unwrap();
+    assert_eq!(
+        got.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["h1", "h2"]
+    );
+    assert_eq!(got[0].channel.id, hook);
+    assert_eq!(got[0].attempts, 1);
+    assert_eq!(got[0].payload, r#"{"key":"h1"}"#);
+    // Leased rows go to nobody else while the lease runs.
+    let other = store.claim_deliveries("b", now, lease, 10).await.unwrap();
+    assert_eq!(
+        other.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["m1"]
+    );
+    assert!(
+        store
+            .claim_deliveries("b", now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.next_delivery_at().await.unwrap(), Some(lease));
+    let m1 = store
+        .finish_delivery(&finish(
+            other[0].id,
+            "b",
+            DeliveryOutcome::Sent,
+            "2024-05-03T00:01:00Z",
+        ))
+        .await
+        .unwrap();
+    assert!(m1.applied);
+
+    // Sent.
+    let sent = store
+        .finish_delivery(&finish(
+            got[1].id,
+            "a",
+            DeliveryOutcome::Sent,
+            "2024-05-03T00:01:00Z",
+        ))
+        .await
+        .unwrap();
+    assert!(sent.applied && !sent.disabled_now);
+    // A lease that lapsed and went to another owner is not the first owner's to finish.
+    let after = ts("2024-05-03T00:06:00Z");
+    let retaken = store
+        .claim_deliveries("b", after, ts("2024-05-03T00:11:00Z"), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        retaken.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["h1"]
+    );
+    assert_eq!(retaken[0].attempts, 2);
+    let late = store
+        .finish_delivery(&finish(
+            got[0].id,
+            "a",
+            DeliveryOutcome::Sent,
+            "2024-05-03T00:07:00Z",
+        ))
+        .await
+        .unwrap();
+    assert!(!late.applied);
+
+    // The channel's fault, twice in a row (disable_after = 2): disabled, its other pending
+    // delivery dropped; the server's fault counts nothing.
+    let retry_at = ts("2024-05-03T01:00:00Z");
+    let first = store
+        .finish_delivery(&finish(
+            retaken[0].id,
+            "b",
+            DeliveryOutcome::Retry {
+                error: "webhook delivery failed (status 500)".into(),
+                blames_channel: true,
+                retry_at,
+            },
+            "2024-05-03T00:07:00Z",
+        ))
+        .await
+        .unwrap();
+    assert!(first.applied && !first.disabled_now);
+    assert_eq!(first.health.consecutive_failures, 1);
+    assert_eq!(
+        first.health.last_error.as_deref(),
+        Some("webhook delivery failed (status 500)")
+    );
+    assert!(
+        store
+            .claim_deliveries("b", ts("2024-05-03T00:30:00Z"), retry_at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .commit_plan(&PlanCommit {
+            shipment,
+            expected_version: 1,
+            records: Vec::new(),
+            deliveries: vec![delivery("h3", hook)],
+            at: ts("2024-05-03T00:30:00Z"),
+        })
+        .await
+        .unwrap();
+    let again = store
+        .claim_deliveries(
+            "b",
+            ts("2024-05-03T00:30:00Z"),
+            ts("2024-05-03T00:35:00Z"),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["h3"]
+    );
+    let server_side = store
+        .finish_delivery(&finish(
+            again[0].id,
+            "b",
+            DeliveryOutcome::Retry {
+                error: "e-mail is not configured on this server".into(),
+                blames_channel: false,
+                retry_at,
+            },
+            "2024-05-03T00:31:00Z",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(server_side.health.consecutive_failures, 1);
+    let h1 = store
+        .claim_deliveries("b", retry_at, ts("2024-05-03T01:05:00Z"), 1)
+        .await
+        .unwrap();
+    assert_eq!(h1[0].key, "h1");
+    let second = store
+        .finish_delivery(&finish(
+            h1[0].id,
+            "b",
+            DeliveryOutcome::Failed {
+                error: "webhook refused the message (status 410)".into(),
+                blames_channel: true,
+            },
+            "2024-05-03T01:01:00Z",
+        ))
+        .await
+        .unwrap();
+    assert!(second.disabled_now);
+    assert_eq!(second.health.consecutive_failures, 2);
+    assert_eq!(second.health.disabled_at, Some(ts("2024-05-03T01:01:00Z")));
+    let states: Vec<(String, DeliveryState)> = store
+        .deliveries_of(hook, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.key, d.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("h3".into(), DeliveryState::Dropped),
+            ("h2".into(), DeliveryState::Sent),
+            ("h1".into(), DeliveryState::Failed),
+        ]
+    );
+    assert!(
+        store
+            .claim_deliveries(
+                "c",
+                ts("2024-06-01T00:00:00Z"),
+                ts("2024-06-01T00:05:00Z"),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Enabled again: a clean slate; what it did receive stays, so it is never sent twice.
+    check_everything(store).await;
+    let enabled = store
+        .change_channel(
+            hook,
+            &ChannelChange {
+                enabled: Some(true),
+                at: ts("2024-05-04T00:00:00Z"),
+                ..ChannelChange::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(enabled.health, Default::default());
+    assert_eq!(store.next_check_at().await.unwrap(), Some(DUE_NOW));
+    let kept: Vec<String> = store
+        .deliveries_of(hook, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
+    assert_eq!(kept, ["h2"]);
+    let ctx = store.plan_context(shipment).await.unwrap().unwrap();
+    let replanned = store
+        .commit_plan(&PlanCommit {
+            shipment,
+            expected_version: ctx.version,
+            records: Vec::new(),
+            deliveries: vec![delivery("h1", hook), delivery("h2", hook)],
+            at: ts("2024-05-04T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(replanned, PlanCommitted::Stored { inserted: 1 });
+    // Disabled by hand: pending ones dropped at once.
+    let off = store
+        .change_channel(
+            hook,
+            &ChannelChange {
+                enabled: Some(false),
+                at: ts("2024-05-05T00:00:00Z"),
+                ..ChannelChange::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(off.health.disabled_at, Some(ts("2024-05-05T00:00:00Z")));
+    let h1 = store.deliveries_of(hook, 1).await.unwrap();
+    assert_eq!(
+        (h1[0].key.as_str(), h1[0].state),
+        ("h1", DeliveryState::Dropped)
+    );
+    assert_eq!(h1[0].finished_at, Some(ts("2024-05-05T00:00:00Z")));
+    assert_eq!(store.next_delivery_at().await.unwrap(), None);
+}
+
+async fn concurrent_claims_never_hand_out_a_delivery_twice(
+    store: &(impl Store + NotificationStore + Clone + 'static),
+) {
+    let anna = notify_user(store, "anna").await;
+    let shipment = owned_shipment(store, anna, "RS123456789CN").await;
+    let hook = store
+        .create_channel(&new_channel(
+            anna,
+            ChannelKind::Webhook,
+            "https://h.example/",
+        ))
+        .await
+        .unwrap();
+    let keys: Vec<String> = (0..60).map(|i| format!("key{i:03}")).collect();
+    store
+        .commit_plan(&PlanCommit {
+            shipment,
+            expected_version: 0,
+            records: Vec::new(),
+            deliveries: keys.iter().map(|k| delivery(k, hook)).collect(),
+            at: ts("2024-05-03T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for worker in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("worker-{worker}");
+            let mut got = Vec::new();
+            loop {
+                let batch = store
+                    .claim_deliveries(
+                        &owner,
+                        ts("2024-05-03T00:00:00Z"),
+                        ts("2024-05-03T01:00:00Z"),
+                        3,
+                    )
+                    .await
+                    .unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                got.extend(batch.into_iter().map(|d| d.key));
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, keys, "every delivery claimed exactly once");
+}
+
+async fn watchdog_leases_are_exclusive(store: &(impl Store + NotificationStore)) {
+    let a = new_shipment(
+        store,
+        &[("RS123456789CN", Leg::Through)],
+        "2024-05-01T00:00:00Z",
+    )
+    .await;
+    let b = new_shipment(
+        store,
+        &[("RS223456789CN", Leg::Through)],
+        "2024-05-01T00:00:00Z",
+    )
+    .await;
+    let missing = ShipmentId::new(999_999).unwrap();
+    let now = ts("2024-05-03T00:00:00Z");
+    let until = ts("2024-05-03T00:05:00Z");
+    assert_eq!(
+        store
+            .claim_checks(&[a, missing], "one", now, until)
+            .await
+            .unwrap(),
+        [a]
+    );
+    assert_eq!(
+        store
+            .claim_checks(&[b, a], "two", now, until)
+            .await
+            .unwrap(),
+        [b]
+    );
+    // The holder may renew; others wait until it lapses or is released.
+    assert_eq!(
+        store.claim_checks(&[a], "one", now, until).await.unwrap(),
+        [a]
+    );
+    assert!(
+        store
+            .claim_checks(&[a], "two", now, until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.release_checks(&[a, b], "one").await.unwrap();
+    assert_eq!(
+        store
+            .claim_checks(&[a, b], "three", now, until)
+            .await
+            .unwrap(),
+        [a]
+    );
+    assert_eq!(
+        store
+            .claim_checks(&[b], "three", until, until)
+            .await
+            .unwrap(),
+        [b]
+    );
+    assert!(
+        store
+            .claim_checks(&[], "three", now, until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// The poll queue and push receipts (`posylka_core::store::polling`).
+
+use posylka_core::store::polling::{
+    Claim, Completion, PollStore, PushedEvent, QueueStats, Route, UnroutedNumber,
+};
+
+fn src(name: &str) -> SourceName {
+    SourceName::new(name).unwrap()
+}
+
+fn route(u: &UnroutedNumber, sources: &[&str]) -> Route {
+    Route {
+        number: u.number.clone(),
+        sources: sources.iter().map(|s| src(s)).collect(),
+        since: u.linked_at,
+    }
+}
+
+fn done(
+    c: &Claim,
+    next: Option<&str>,
+    status: Option<Milestone>,
+    error: Option<&str>,
+) -> Completion {
+    Completion {
+        number: c.number.clone(),
+        lease: c.lease,
+        next_poll_at: next.map(ts),
+        status,
+        last_event_at: status.map(|_| ts("2024-05-03T10:00:00Z")),
+        failures: u32::from(error.is_some()),
+        error: error.map(str::to_owned),
+    }
+}
+
+fn claimed_numbers(claims: &[Claim]) -> Vec<&str> {
+    let mut n: Vec<&str> = claims.iter().map(|c| c.number.as_str()).collect();
+    n.sort_unstable();
+    n
+}
+
+async fn new_numbers_are_routed_then_leased(store: &(impl Store + PollStore)) {
+    new_shipment(
+        store,
+        &[
+            ("LP00123456789012", Leg::FirstMile),
+            ("RS123456789CN", Leg::LastMile),
+        ],
+        "2024-05-01T00:00:00Z",
+    )
+    .await;
+    let unrouted = store.unrouted_numbers(10).await.unwrap();
+    assert_eq!(
+        unrouted
+            .iter()
+            .map(|u| (u.number.as_str(), u.linked_at))
+            .collect::<Vec<_>>(),
+        [
+            ("LP00123456789012", ts("2024-05-01T00:00:00Z")),
+            ("RS123456789CN", ts("2024-05-01T00:00:00Z"))
+        ]
+    );
+    let routes = [
+        route(&unrouted[0], &["cainiao", "17track"]),
+        route(&unrouted[1], &["russianpost", "17track"]),
+    ];
+    let now = ts("2024-05-01T00:00:05Z");
+    assert_eq!(store.route_numbers(&routes, now).await.unwrap(), 4);
+    assert!(store.unrouted_numbers(10).await.unwrap().is_empty());
+    // Routing again (another instance read the same numbers) adds nothing.
+    assert_eq!(store.route_numbers(&routes, now).await.unwrap(), 0);
+
+    let lease_until = ts("2024-05-01T00:10:05Z");
+    let first = store
+        .claim_polls(&src("17track"), now, 10, lease_until)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed_numbers(&first),
+        ["LP00123456789012", "RS123456789CN"]
+    );
+    assert!(first.iter().all(|c| c.lease == first[0].lease
+        && c.status.is_none()
+        && c.failures == 0
+        && c.since == ts("2024-05-01T00:00:00Z")));
+    // Leased: not due again before the lease ends, whoever asks; other sources unaffected.
+    let later = ts("2024-05-01T00:05:00Z");
+    assert!(
+        store
+            .claim_polls(&src("17track"), later, 10, lease_until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rp = store
+        .claim_polls(&src("russianpost"), later, 10, lease_until)
+        .await
+        .unwrap();
+    assert_eq!(claimed_numbers(&rp), ["RS123456789CN"]);
+
+    // The holder crashed: after the lease the entries come back under a new lease, and the
+    // old holder's late completion is ignored.
+    let after = ts("2024-05-01T00:10:06Z");
+    let second = store
+        .claim_polls(&src("17track"), after, 1, ts("2024-05-01T00:20:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1, "the limit is kept");
+    assert_ne!(second[0].lease, first[0].lease);
+    let stale: Vec<Completion> = first
+        .iter()
+        .map(|c| {
+            done(
+                c,
+                Some("2024-05-01T01:00:00Z"),
+                Some(Milestone::InTransit),
+                None,
+            )
+        })
+        .collect();
+    assert_eq!(
+        store.complete_polls(&src("17track"), &stale).await.unwrap(),
+        1,
+        "only the unclaimed one"
+    );
+    let fresh = [done(
+        &second[0],
+        Some("2024-05-01T12:00:00Z"),
+        Some(Milestone::DepartedOriginCountry),
+        None,
+    )];
+    assert_eq!(
+        store.complete_polls(&src("17track"), &fresh).await.unwrap(),
+        1
+    );
+    let entries = store.poll_entries(&second[0].number).await.unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e.source.as_str() == "17track")
+        .unwrap();
+    assert_eq!(entry.next_poll_at, Some(ts("2024-05-01T12:00:00Z")));
+    assert_eq!(entry.status, Some(Milestone::DepartedOriginCountry));
+    assert_eq!(entry.last_event_at, Some(ts("2024-05-03T10:00:00Z")));
+    assert!(!entry.leased);
+    assert_eq!(entry.polls, 1);
+    // Completing twice with the same (released) lease changes nothing.
+    assert_eq!(
+        store.complete_polls(&src("17track"), &fresh).await.unwrap(),
+        0
+    );
+
+    // Due again at its time, earliest first, with what the last poll learnt.
+    let due = store
+        .claim_polls(
+            &src("17track"),
+            ts("2024-05-01T12:00:00Z"),
+            10,
+            ts("2024-05-01T12:10:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 2);
+    let again = due.iter().find(|c| c.number == second[0].number).unwrap();
+    assert_eq!(again.status, Some(Milestone::DepartedOriginCountry));
+    assert_eq!(again.last_event_at, Some(ts("2024-05-03T10:00:00Z")));
+
+    // A failure is kept for display; a stop (no next time) leaves the queue until refreshed.
+    let outcome: Vec<Completion> = due
+        .iter()
+        .map(|c| done(c, None, None, Some("17track: HTTP status 503")))
+        .collect();
+    store
+        .complete_polls(&src("17track"), &outcome)
+        .await
+        .unwrap();
+    let entry = store.poll_entries(&num("RS123456789CN")).await.unwrap();
+    let entry = entry
+        .iter()
+        .find(|e| e.source.as_str() == "17track")
+        .unwrap();
+    assert_eq!((entry.next_poll_at, entry.failures), (None, 1));
+    assert_eq!(entry.error.as_deref(), Some("17track: HTTP status 503"));
+    let far = ts("2030-01-01T00:00:00Z");
+    assert!(
+        store
+            .claim_polls(&src("17track"), far, 10, far)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let stats = store.queue_stats(ts("2024-05-02T00:00:00Z")).await.unwrap();
+    let of = |name: &str| {
+        stats
+            .iter()
+            .find(|(s, _)| s.as_str() == name)
+            .map(|(_, s)| s.clone())
+    };
+    assert_eq!(
+        of("17track"),
+        Some(QueueStats {
+            active: 0,
+            due: 0,
+            leased: 0,
+            failing: 2,
+            stopped: 2
+        })
+    );
+    // Its lease ended unreleased (a crashed poller): due again.
+    assert_eq!(
+        of("russianpost"),
+        Some(QueueStats {
+            active: 1,
+            due: 1,
+            leased: 0,
+            failing: 0,
+            stopped: 0
+        })
+    );
+    assert_eq!(of("cainiao").map(|s| s.due), Some(1));
+    store.ping().await.unwrap();
+}
+
+async fn refresh_now_polls_at_once_even_while_leased(store: &(impl Store + PollStore)) {
+    new_shipment(
+        store,
+        &[("RS123456789CN", Leg::Through)],
+        "2024-05-01T00:00:00Z",
+    )
+    .await;
+    let unrouted = store.unrouted_numbers(10).await.unwrap();
+    let now = ts("2024-05-01T00:00:00Z");
+    store
+        .route_numbers(&[route(&unrouted[0], &["russianpost"])], now)
+        .await
+        .unwrap();
+    let rp = src("russianpost");
+    let lease_until = ts("2024-05-01T00:10:00Z");
+    let held = store.claim_polls(&rp, now, 10, lease_until).await.unwrap();
+    assert_eq!(held.len(), 1);
+
+    // Asked while a poller holds it: the lease stands...
+    let asked = ts("2024-05-01T00:01:00Z");
+    assert_eq!(
+        store
+            .poll_now(&rp, &[num("RS123456789CN")], asked)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .claim_polls(&rp, asked, 10, lease_until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // ...and its completion leaves it due at once, whatever cadence it carried.
+    store
+        .complete_polls(
+            &rp,
+            &[done(
+                &held[0],
+                Some("2024-05-02T00:00:00Z"),
+                Some(Milestone::InTransit),
+                None,
+            )],
+        )
+        .await
+        .unwrap();
+    let again = store
+        .claim_polls(&rp, asked, 10, lease_until)
+        .await
+        .unwrap();
+    assert_eq!(claimed_numbers(&again), ["RS123456789CN"]);
+    store
+        .complete_polls(
+            &rp,
+            &[done(&again[0], None, Some(Milestone::Delivered), None)],
+        )
+        .await
+        .unwrap();
+    // Stopped, then refreshed: due at once; the refresh is not carried over to later polls.
+    let t = ts("2024-06-01T00:00:00Z");
+    assert!(store.claim_polls(&rp, t, 10, t).await.unwrap().is_empty());
+    store
+        .poll_now(&rp, &[num("RS123456789CN")], t)
+        .await
+        .unwrap();
+    let refreshed = store
+        .claim_polls(&rp, t, 10, ts("2024-06-01T00:10:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(refreshed.len(), 1);
+    store
+        .complete_polls(
+            &rp,
+            &[done(
+                &refreshed[0],
+                Some("2024-06-02T00:00:00Z"),
+                Some(Milestone::Delivered),
+                None,
+            )],
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_polls(&rp, ts("2024-06-01T00:11:00Z"), 10, far_lease())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A number not queued with that source yet gets an entry, tracked from now.
+    store
+        .poll_now(&src("17track"), &[num("RS123456789CN")], t)
+        .await
+        .unwrap();
+    let added = store
+        .claim_polls(&src("17track"), t, 10, far_lease())
+        .await
+        .unwrap();
+    assert_eq!((added.len(), added[0].since), (1, t));
+}
+
+fn far_lease() -> Timestamp {
+    ts("2030-01-01T00:00:00Z")
+}
+
+async fn relinked_and_deleted_numbers_follow_their_shipments(store: &(impl Store + PollStore)) {
+    let old = new_shipment(
+        store,
+        &[("RS123456789CN", Leg::Through)],
+        "2024-01-01T00:00:00Z",
+    )
+    .await;
+    let keep = new_shipment(
+        store,
+        &[("RA111111111CN", Leg::Through)],
+        "2024-01-01T00:00:00Z",
+    )
+    .await;
+    let unrouted = store.unrouted_numbers(10).await.unwrap();
+    let routes: Vec<Route> = unrouted
+        .iter()
+        .map(|u| route(u, &["russianpost"]))
+        .collect();
+    store
+        .route_numbers(&routes, ts("2024-01-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let rp = src("russianpost");
+    let claims = store
+        .claim_polls(
+            &rp,
+            ts("2024-01-01T00:00:00Z"),
+            10,
+            ts("2024-01-01T00:10:00Z"),
+        )
+        .await
+        .unwrap();
+    let stops: Vec<Completion> = claims
+        .iter()
+        .map(|c| done(c, None, Some(Milestone::Delivered), None))
+        .collect();
+    store.complete_polls(&rp, &stops).await.unwrap();
+
+    // The S10 number is reused 13 months later: it is routed again and tracked afresh.
+    let again = ts("2025-02-01T00:00:00Z");
+    let new = new_shipment(
+        store,
+        &[("RS123456789CN", Leg::Through)],
+        "2025-02-01T00:00:00Z",
+    )
+    .await;
+    let unrouted = store.unrouted_numbers(10).await.unwrap();
+    assert_eq!(
+        unrouted
+            .iter()
+            .map(|u| (u.number.as_str(), u.linked_at))
+            .collect::<Vec<_>>(),
+        [("RS123456789CN", again)]
+    );
+    store
+        .route_numbers(&[route(&unrouted[0], &["russianpost"])], again)
+        .await
+        .unwrap();
+    let claims = store
+        .claim_polls(&rp, again, 10, far_lease())
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 1);
+    assert_eq!((claims[0].since, claims[0].status), (again, None));
+
+    // Deleting the old shipment leaves the number with the new one: still queued.
+    store.delete_shipment(old).await.unwrap();
+    assert_eq!(
+        store
+            .poll_entries(&num("RS123456789CN"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Deleting the last shipment of a number takes its entries (and any routing) away.
+    store.delete_shipment(new).await.unwrap();
+    assert!(
+        store
+            .poll_entries(&num("RS123456789CN"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .poll_entries(&num("RA111111111CN"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .link_number(keep, &num("RB222222222CN"), Leg::LastMile, again)
+        .await
+        .unwrap();
+    store.delete_shipment(keep).await.unwrap();
+    assert!(store.unrouted_numbers(10).await.unwrap().is_empty());
+    assert!(
+        store
+            .poll_entries(&num("RA111111111CN"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn concurrent_claims_never_lease_an_entry_twice(
+    store: &(impl Store + PollStore + Clone + 'static),
+) {
+    let numbers: Vec<(String, Leg)> = (0..120)
+        .map(|i| (format!("RA{i:09}CN"), Leg::Through))
+        .collect();
+    for chunk in numbers.chunks(40) {
+        let refs: Vec<(&str, Leg)> = chunk.iter().map(|(n, l)| (n.as_str(), *l)).collect();
+        new_shipment(store, &refs, "2024-05-01T00:00:00Z").await;
+    }
+    let unrouted = store.unrouted_numbers(1000).await.unwrap();
+    assert_eq!(unrouted.len(), 120);
+    let routes: Vec<Route> = unrouted.iter().map(|u| route(u, &["17track"])).collect();
+    let now = ts("2024-05-01T00:00:00Z");
+    store.route_numbers(&routes, now).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim_polls(&src("17track"), now, 7, far_lease())
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|c| c.number.as_str().to_owned()));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let total = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(
+        (total, all.len()),
+        (120, 120),
+        "every entry leased exactly once"
+    );
+}
+
+async fn pushed_events_are_idempotent_by_id(store: &(impl Store + PollStore)) {
+    let id = new_shipment(
+        store,
+        &[("RS123456789CN", Leg::Through)],
+        "2024-05-01T00:00:00Z",
+    )
+    .await;
+    let carrier = src("mycarrier");
+    let push = |id: &str, at: &str, text: &str| PushedEvent {
+        id: id.to_owned(),
+        record: rec("RS123456789CN", at, Milestone::InTransit, "mycarrier", text),
+    };
+    let at = ts("2024-05-05T00:00:00Z");
+    let first = store
+        .ingest_pushed(
+            &carrier,
+            &[
+                push("e1", "2024-05-02T00:00:00Z", "sorted"),
+                push("e2", "2024-05-03T00:00:00Z", "departed"),
+                push(
+                    "e2",
+                    "2024-05-03T00:00:00Z",
+                    "departed (repeat in the batch)",
+                ),
+            ],
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.repeated_ids, first.ingest.inserted), (1, 2));
+    // Delivered again, and an id already seen with other content: skipped by id.
+    let second = store
+        .ingest_pushed(
+            &carrier,
+            &[
+                push("e1", "2024-05-02T00:00:00Z", "sorted"),
+                push("e2", "2024-05-03T01:00:00Z", "departed, corrected"),
+                push("e3", "2024-05-04T00:00:00Z", "arrived"),
+            ],
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!((second.repeated_ids, second.ingest.inserted), (2, 1));
+    // Ids are per source: another source's "e1" is another event.
+    let other = store
+        .ingest_pushed(
+            &src("othercarrier"),
+            &[push("e1", "2024-05-04T02:00:00Z", "x")],
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!((other.repeated_ids, other.ingest.inserted), (0, 1));
+    let st = store.shipment_timeline(id).await.unwrap().unwrap();
+    assert_eq!(st.shipment.event_count, 4);
+
+    // A number no shipment has fails the batch: nothing stored, no id recorded.
+    let unknown = PushedEvent {
+        id: "e9".into(),
+        record: rec(
+            "XX999999999CN",
+            "2024-05-04T00:00:00Z",
+            Milestone::InTransit,
+            "mycarrier",
+            "?",
+        ),
+    };
+    let err = store
+        .ingest_pushed(
+            &carrier,
+            &[push("e4", "2024-05-04T03:00:00Z", "late"), unknown],
+            at,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UnknownNumber { .. }), "{err:?}");
+    let retry = store
+        .ingest_pushed(&carrier, &[push("e4", "2024-05-04T03:00:00Z", "late")], at)
+        .await
+        .unwrap();
+    assert_eq!((retry.repeated_ids, retry.ingest.inserted), (0, 1));
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 async fn sqlite_store() -> (SqliteStore, std::path::PathBuf) {
@@ -1334,6 +2593,242 @@ async fn deleting_a_shipment_deletes_its_events() {
     drop_schema(store, &schema).await;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The customs desk (CustomsStore).
+
+use posylka_core::store::customs::{
+    AuditEntry, CustomsParcel, CustomsStore, DestructionRecord, NewBatch, NewCustomsParcel,
+    SealedBlob,
+};
+
+fn blob(key: &str, fill: u8) -> SealedBlob {
+    SealedBlob {
+        key_id: key.into(),
+        wrapped_key: vec![fill; 72],
+        ciphertext: vec![fill; 40],
+    }
+}
+
+async fn customs_batch(store: &(impl Store + CustomsStore), n: usize) -> Vec<CustomsParcel> {
+    let user = notify_user(
+        store,
+        &format!("op{}", COUNTER.fetch_add(1, Ordering::Relaxed)),
+    )
+    .await;
+    let parcels = (0..n)
+        .map(|i| NewCustomsParcel {
+            record_key: format!("rk-{}-{i}", COUNTER.fetch_add(1, Ordering::Relaxed)),
+            tracking_number: num(if i % 2 == 0 {
+                "RB123456785GB"
+            } else {
+                "RA123456785CN"
+            }),
+            goods: format!("{{\"i\":{i}}}"),
+            contact: blob("k1", i as u8),
+        })
+        .collect();
+    let batch = store
+        .import_batch(&NewBatch {
+            name: "march".into(),
+            created_by: user,
+            created_at: ts("2026-03-01T09:00:00Z"),
+            parcels,
+        })
+        .await
+        .unwrap();
+    store.customs_parcels(batch).await.unwrap()
+}
+
+async fn customs_parcels_are_saved_over_their_version(store: &(impl Store + CustomsStore)) {
+    let op = notify_user(store, "operator").await;
+    assert!(!store.is_operator(op).await.unwrap());
+    store
+        .set_operator(op, true, ts("2026-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .set_operator(op, true, ts("2026-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(store.is_operator(op).await.unwrap());
+    store
+        .set_operator(op, false, ts("2026-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(!store.is_operator(op).await.unwrap());
+
+    let parcels = customs_batch(store, 2).await;
+    assert_eq!(parcels.len(), 2);
+    let batches = store.batches().await.unwrap();
+    assert_eq!(batches[0].parcels, 2);
+    let mut p = parcels[0].clone();
+    assert_eq!(p.state, "imported");
+    assert_eq!(p.contact, Some(blob("k1", 0)));
+    assert_eq!(p.tracking_number, num("RB123456785GB"));
+
+    // A save over the version read succeeds once; a stale copy changes nothing.
+    let stale = p.clone();
+    p.state = "waiting".into();
+    p.token_hash = Some([7; 32]);
+    p.token = Some(blob("k1", 9));
+    p.token_expires_at = Some(ts("2026-03-20T00:00:00Z"));
+    p.arrived_at = Some(ts("2026-03-02T09:00:00Z"));
+    p.flow = Some("{\"flow\":1}".into());
+    p.next_wake_at = Some(ts("2026-03-02T09:00:00Z"));
+    p.identity = Some(blob("k0", 3));
+    p.consent_at = Some(ts("2026-03-02T10:00:00Z"));
+    p.consent_version = Some("v1".into());
+    p.code = Some("{}".into());
+    p.delivery = Some("{\"kind\":\"pickup\"}".into());
+    assert!(store.save_customs_parcel(&p, None).await.unwrap());
+    assert!(!store.save_customs_parcel(&stale, None).await.unwrap());
+    let stored = store.customs_parcel(p.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, p.version + 1);
+    let mut expected = p.clone();
+    expected.version += 1;
+    assert_eq!(stored, expected);
+    assert_eq!(
+        store
+            .customs_parcel_by_token(&[7; 32])
+            .await
+            .unwrap()
+            .map(|x| x.id),
+        Some(p.id)
+    );
+    assert!(
+        store
+            .customs_parcel_by_token(&[8; 32])
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Data under an old key are found for re-wrapping.
+    let old: Vec<_> = store
+        .customs_parcels_to_rewrap("k1", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert!(old.contains(&p.id));
+    assert!(!old.contains(&parcels[1].id));
+
+    // The audit log keeps who, what, why, when.
+    let entry = AuditEntry {
+        parcel: p.id,
+        actor: "user:operator".into(),
+        action: "read_identity".into(),
+        reason: "register".into(),
+        at: ts("2026-03-03T00:00:00Z"),
+    };
+    store
+        .append_audit(std::slice::from_ref(&entry))
+        .await
+        .unwrap();
+    assert!(store.audit_log(10).await.unwrap().contains(&entry));
+
+    // Destruction: the emptied parcel and its record, together.
+    let mut gone = stored.clone();
+    gone.contact = None;
+    gone.identity = None;
+    gone.token = None;
+    gone.token_hash = None;
+    gone.code = None;
+    gone.delivery = None;
+    gone.state = "destroyed".into();
+    gone.destroyed_at = Some(ts("2026-03-10T00:00:00Z"));
+    let record = DestructionRecord {
+        parcel: p.id,
+        batch: p.batch,
+        categories: "contact,identity".into(),
+        grounds: "cleared".into(),
+        ended_at: ts("2026-03-05T00:00:00Z"),
+        destroyed_at: ts("2026-03-10T00:00:00Z"),
+    };
+    // A stale save records nothing.
+    assert!(!store.save_customs_parcel(&p, Some(&record)).await.unwrap());
+    assert!(store.destructions().await.unwrap().is_empty());
+    assert!(
+        store
+            .save_customs_parcel(&gone, Some(&record))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.destructions().await.unwrap(), vec![record]);
+    let after = store.customs_parcel(p.id).await.unwrap().unwrap();
+    assert!(after.contact.is_none() && after.identity.is_none() && after.token.is_none());
+    assert!(
+        store
+            .customs_parcel_by_token(&[7; 32])
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn customs_claims_are_exclusive(store: &(impl Store + CustomsStore + Clone + 'static)) {
+    let parcels = customs_batch(store, 30).await;
+    let now = ts("2026-03-02T12:00:00Z");
+    for (i, p) in parcels.iter().enumerate() {
+        let mut p = p.clone();
+        p.next_wake_at = Some(if i < 20 {
+            ts("2026-03-02T09:00:00Z")
+        } else {
+            ts("2026-03-09T09:00:00Z")
+        });
+        if i == 0 {
+            // Destroyed parcels are never claimed.
+            p.destroyed_at = Some(ts("2026-03-01T00:00:00Z"));
+        }
+        if i == 25 {
+            // Due by its destruction time alone.
+            p.destroy_at = Some(ts("2026-03-02T11:00:00Z"));
+        }
+        assert!(store.save_customs_parcel(&p, None).await.unwrap());
+    }
+    let lease = ts("2026-03-02T12:02:00Z");
+    let (a, b) = tokio::join!(
+        {
+            let s = store.clone();
+            async move { s.claim_customs_parcels(now, lease, 7).await.unwrap() }
+        },
+        {
+            let s = store.clone();
+            async move { s.claim_customs_parcels(now, lease, 7).await.unwrap() }
+        }
+    );
+    let rest = store.claim_customs_parcels(now, lease, 100).await.unwrap();
+    let mut ids: Vec<_> = a.iter().chain(&b).chain(&rest).map(|p| p.id).collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no parcel leased twice");
+    assert_eq!(
+        total, 20,
+        "19 due by their wake-up, one by its destruction time"
+    );
+    assert!(!ids.contains(&parcels[0].id));
+    assert!(ids.contains(&parcels[25].id));
+    // Leased: not due again until the lease ends; then back by itself.
+    assert!(
+        store
+            .claim_customs_parcels(now, lease, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = ts("2026-03-02T12:03:00Z");
+    let again = store
+        .claim_customs_parcels(later, ts("2026-03-02T12:05:00Z"), 100)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 20);
+    // A claim bumps the version: a copy read before it cannot be saved over it.
+    let before = &rest[0];
+    assert!(!store.save_customs_parcel(before, None).await.unwrap());
+}
+
 macro_rules! engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1378,4 +2873,16 @@ engines!(
     record_checks_is_all_or_nothing,
     due_for_check_comes_in_deadline_order,
     timelines_page_walks_every_shipment,
+    channels_belong_to_their_owner,
+    plans_are_versioned_and_keys_are_unique,
+    deliveries_are_leased_and_channels_disabled,
+    concurrent_claims_never_hand_out_a_delivery_twice,
+    watchdog_leases_are_exclusive,
+    new_numbers_are_routed_then_leased,
+    refresh_now_polls_at_once_even_while_leased,
+    relinked_and_deleted_numbers_follow_their_shipments,
+    concurrent_claims_never_lease_an_entry_twice,
+    pushed_events_are_idempotent_by_id,
+    customs_parcels_are_saved_over_their_version,
+    customs_claims_are_exclusive,
 );

@@ -8,11 +8,17 @@
 //! Row structs deserialize (serde) from a JSON array of their columns in field order, for an
 //! adapter that reads rows folded into JSON.
 
+mod columns;
+pub mod customs;
+pub mod notifications;
+
+pub use columns::{Columns, limit};
+
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::{CheckRecord, CheckState, ShipmentTimeline, StoreError};
+use super::{CheckRecord, CheckState, IngestReport, ShipmentTimeline, StoreError};
 use crate::account::{User, UserId, UserName};
 use crate::event_time::EventTime;
 use crate::milestone::{Milestone, Reason, Side};
@@ -598,11 +604,23 @@ pub struct EventView<'a> {
 impl EventView<'_> {
     /// Decodes the record.
     pub fn to_record(&self) -> Result<EventRecord, StoreError> {
+        self.into_record(
+            TrackingNumber::parse(self.number).map_err(|e| corrupt("events.number", e))?,
+            SourceName::new(self.source).map_err(|e| corrupt("events.source", e))?,
+        )
+    }
+
+    /// Decodes the record with its number and source already decoded.
+    fn into_record(
+        self,
+        number: TrackingNumber,
+        source: SourceName,
+    ) -> Result<EventRecord, StoreError> {
         Ok(EventRecord {
-            number: TrackingNumber::parse(self.number).map_err(|e| corrupt("events.number", e))?,
+            number,
             at: EventTime::from_storage(self.at_us, self.offset_s)
                 .map_err(|e| corrupt("events.at", e))?,
-            source: SourceName::new(self.source).map_err(|e| corrupt("events.source", e))?,
+            source,
             text: self.text.to_owned(),
             code: self.code.map(str::to_owned),
             location: self.location.map(str::to_owned),
@@ -614,6 +632,36 @@ impl EventView<'_> {
             side: parse_opt("events.side", self.side)?,
             reason: parse_opt("events.reason", self.reason)?,
         })
+    }
+}
+
+/// Decodes many [`EventView`]s, sharing each run of equal numbers and source names (a
+/// shipment's events mostly repeat them) instead of validating and allocating every one.
+#[derive(Debug, Default)]
+pub struct EventDecoder {
+    number: Option<TrackingNumber>,
+    source: Option<SourceName>,
+}
+
+impl EventDecoder {
+    /// Decodes the record, as [`EventView::to_record`] does.
+    pub fn decode(&mut self, view: &EventView<'_>) -> Result<EventRecord, StoreError> {
+        let number = match &self.number {
+            Some(n) if n.as_str() == view.number => n.clone(),
+            _ => {
+                let n =
+                    TrackingNumber::parse(view.number).map_err(|e| corrupt("events.number", e))?;
+                self.number.insert(n).clone()
+            }
+        };
+        let source = match &self.source {
+            Some(s) if s.as_str() == view.source => s.clone(),
+            _ => {
+                let s = SourceName::new(view.source).map_err(|e| corrupt("events.source", e))?;
+                self.source.insert(s).clone()
+            }
+        };
+        view.into_record(number, source)
     }
 }
 
@@ -827,6 +875,20 @@ pub fn distinct_numbers(records: &[EventRecord]) -> Vec<&str> {
     numbers.sort_unstable();
     numbers.dedup();
     numbers
+}
+
+/// The report of an ingest of `received` records of which `inserted` (shipment id, row) were
+/// new; the rest were already stored.
+pub fn ingest_report(received: usize, inserted: &[(i64, StatusInputRow)]) -> IngestReport {
+    let mut changed: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+    changed.sort_unstable();
+    changed.dedup();
+    IngestReport {
+        received,
+        inserted: inserted.len(),
+        duplicates: received.saturating_sub(inserted.len()),
+        shipments_changed: changed.len(),
+    }
 }
 
 #[cfg(test)]
