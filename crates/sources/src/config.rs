@@ -13,10 +13,23 @@
 //! | `POSYLKA_RUSSIANPOST_RATE` | request rate | `1/s` |
 //! | `POSYLKA_RUSSIANPOST_QUOTA` | request quota | `100/day` |
 //! | `POSYLKA_CAINIAO_URL` | Cainiao global site base (`/global/detail.json` is appended) | `https://global.cainiao.com` |
-//! | `POSYLKA_CAINIAO_ENABLED` | `true`/`false` | `true` |
+//! | `POSYLKA_CAINIAO_ENABLED` | `true`/`false` (opt-in: an undocumented endpoint, no key of the user's) | `false`, `true` if `POSYLKA_CAINIAO_URL` is set |
 //! | `POSYLKA_CAINIAO_BATCH` | numbers per `mailNos` request | `1` |
 //! | `POSYLKA_CAINIAO_RATE` | request rate | `1/s` |
 //! | `POSYLKA_SOURCE_TIMEOUT_SECS` | timeout of one request, every source | `20` |
+//!
+//! The poller's timing, shared by every source (durations as `500ms`, `30s`, `10min`, `2h`):
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `POSYLKA_POLL_IDLE` | sleep when nothing is due | `10s` |
+//! | `POSYLKA_POLL_LEASE` | how long a claimed number is held before another instance may take it | `10min` |
+//! | `POSYLKA_POLL_RETRY` | when numbers are tried again after the source was down | `60s` |
+//! | `POSYLKA_POLL_AFTER_REGISTER` | wait between registering a number (17TRACK) and fetching it | `10min` |
+//! | `POSYLKA_POLL_CALL_RETRIES` | retries of one call, with jittered backoff | `3` |
+//! | `POSYLKA_POLL_BREAKER_FAILURES` | consecutive failed calls that mark a source down | `5` |
+//! | `POSYLKA_POLL_BREAKER_COOLDOWN` | first wait before probing a source marked down | `30s` |
+//! | `POSYLKA_POLL_CONCURRENCY` | calls in flight per source | `2` |
 //!
 //! Keys and passwords are held as [`SecretString`]: `Debug` prints them redacted and nothing in
 //! this crate logs them.
@@ -26,6 +39,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::limits::{Limits, Rate};
+use crate::poller::PollerConfig;
 
 /// A configuration value that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +109,34 @@ pub struct SourcesConfig {
     pub russian_post: Option<RussianPostConfig>,
     /// Cainiao, unless disabled.
     pub cainiao: Option<CainiaoConfig>,
+    /// The poller's timing (shared by every source).
+    pub poller: PollerConfig,
+}
+
+impl SourcesConfig {
+    /// Whether any source is enabled.
+    pub fn any(&self) -> bool {
+        self.seventeen_track.is_some() || self.russian_post.is_some() || self.cainiao.is_some()
+    }
+}
+
+/// Parses `500ms`, `30s`, `10min`, `2h` or `1d` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (count, unit) = text.split_at(split);
+    let count: u64 = count.parse().ok()?;
+    let unit_ms: u64 = match unit.trim() {
+        "ms" => 1,
+        "" | "s" | "sec" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" | "day" => 86_400_000,
+        _ => return None,
+    };
+    count.checked_mul(unit_ms).map(Duration::from_millis)
 }
 
 /// Default 17TRACK base URL.
@@ -216,8 +258,11 @@ impl SourcesConfig {
             }
         };
 
+        // Opt-in: Cainiao's page is no published API and needs no key of the user's, so a
+        // plain `posylka serve` must not start calling it; naming its URL is opting in.
         let cainiao_enabled = match get("POSYLKA_CAINIAO_ENABLED").as_deref().map(str::trim) {
-            None | Some("true" | "1" | "yes") => true,
+            None => get("POSYLKA_CAINIAO_URL").is_some(),
+            Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
             Some(other) => {
                 return Err(ConfigError {
@@ -253,10 +298,61 @@ impl SourcesConfig {
             None
         };
 
+        let duration = |variable: &'static str,
+                        default: Duration|
+         -> Result<Duration, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(v) => match parse_duration(&v) {
+                    Some(d) if d <= Duration::from_secs(7 * 86_400) => Ok(d),
+                    _ => Err(ConfigError {
+                        variable,
+                        problem: format!(
+                            "expected a duration up to 7 days such as 500ms, 30s, 10min or 2h, got {v:?}"
+                        ),
+                    }),
+                },
+            }
+        };
+        let count = |variable: &'static str, default: u32, max: u32| -> Result<u32, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n) if n <= max => Ok(n),
+                    _ => Err(ConfigError {
+                        variable,
+                        problem: format!("expected a whole number from 0 to {max}, got {v:?}"),
+                    }),
+                },
+            }
+        };
+        let defaults = PollerConfig::default();
+        let mut poller = PollerConfig {
+            idle_wait: duration("POSYLKA_POLL_IDLE", defaults.idle_wait)?,
+            lease: duration("POSYLKA_POLL_LEASE", defaults.lease)?,
+            outage_retry: duration("POSYLKA_POLL_RETRY", defaults.outage_retry)?,
+            after_register: duration("POSYLKA_POLL_AFTER_REGISTER", defaults.after_register)?,
+            concurrency: count("POSYLKA_POLL_CONCURRENCY", 2, 64)?.max(1) as usize,
+            ..defaults
+        };
+        poller.retry.max_retries = count("POSYLKA_POLL_CALL_RETRIES", 3, 10)? as usize;
+        poller.breaker.failure_threshold = count("POSYLKA_POLL_BREAKER_FAILURES", 5, 1000)?.max(1);
+        poller.breaker.cool_down =
+            duration("POSYLKA_POLL_BREAKER_COOLDOWN", defaults.breaker.cool_down)?;
+        poller.breaker.max_cool_down = poller.breaker.max_cool_down.max(poller.breaker.cool_down);
+        if poller.lease < Duration::from_secs(1) {
+            return Err(ConfigError {
+                variable: "POSYLKA_POLL_LEASE",
+                problem: "a lease shorter than a second would expire while the numbers are polled"
+                    .into(),
+            });
+        }
+
         Ok(Self {
             seventeen_track,
             russian_post,
             cainiao,
+            poller,
         })
     }
 }
@@ -282,7 +378,19 @@ mod tests {
         let c = config(&[]).expect("config");
         assert!(c.seventeen_track.is_none());
         assert!(c.russian_post.is_none());
-        assert!(c.cainiao.is_some());
+        assert!(c.cainiao.is_none(), "Cainiao is opt-in");
+        assert!(
+            config(&[("POSYLKA_CAINIAO_ENABLED", "true")])
+                .expect("config")
+                .cainiao
+                .is_some()
+        );
+        assert!(
+            config(&[("POSYLKA_CAINIAO_URL", "http://127.0.0.1:9")])
+                .expect("config")
+                .cainiao
+                .is_some()
+        );
 
         let c = config(&[
             ("POSYLKA_17TRACK_TOKEN", "tok-123"),
@@ -332,5 +440,31 @@ mod tests {
         assert_eq!(e.variable, "POSYLKA_CAINIAO_URL");
         let e = config(&[("POSYLKA_SOURCE_TIMEOUT_SECS", "0")]).expect_err("timeout");
         assert_eq!(e.variable, "POSYLKA_SOURCE_TIMEOUT_SECS");
+        let e = config(&[("POSYLKA_POLL_RETRY", "soon")]).expect_err("duration");
+        assert_eq!(e.variable, "POSYLKA_POLL_RETRY");
+        let e = config(&[("POSYLKA_POLL_LEASE", "10ms")]).expect_err("lease");
+        assert_eq!(e.variable, "POSYLKA_POLL_LEASE");
+    }
+
+    #[test]
+    fn poller_timing_comes_from_the_environment() {
+        let c = config(&[
+            ("POSYLKA_POLL_IDLE", "250ms"),
+            ("POSYLKA_POLL_RETRY", "2s"),
+            ("POSYLKA_POLL_AFTER_REGISTER", "0"),
+            ("POSYLKA_POLL_BREAKER_FAILURES", "2"),
+            ("POSYLKA_POLL_BREAKER_COOLDOWN", "1s"),
+        ])
+        .expect("config");
+        assert_eq!(c.poller.idle_wait, Duration::from_millis(250));
+        assert_eq!(c.poller.outage_retry, Duration::from_secs(2));
+        assert_eq!(c.poller.after_register, Duration::ZERO);
+        assert_eq!(c.poller.breaker.failure_threshold, 2);
+        assert_eq!(c.poller.breaker.cool_down, Duration::from_secs(1));
+        assert_eq!(c.poller.lease, PollerConfig::default().lease);
+        assert_eq!(parse_duration("10min"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("ms"), None);
+        assert_eq!(parse_duration("-1s"), None);
     }
 }

@@ -17,7 +17,9 @@
 //!   within the budget with `backon` retries, ingests through a [`poller::Ingest`] *before*
 //!   releasing the lease, so a crash never loses an event and idempotent ingestion (the store's
 //!   fingerprints) never doubles one. [`memory`] has in-memory implementations and
-//!   [`memory::StoreIngest`] over the core `Store`.
+//!   [`memory::StoreIngest`] over the core `Store`; [`queue::StoreWork`] is the work source
+//!   over the store's poll queue (`posylka_core::store::polling::PollStore`: leases in the
+//!   database, `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several instances share the work).
 //!
 //! # What could not be confirmed, and how it is configurable
 //!
@@ -51,7 +53,17 @@
 //!   `POSYLKA_CAINIAO_BATCH`, default 1); the module-level `status` values come from one
 //!   unverified third-party mapping (used only for the summary status, never for events).
 //!   `realMailNo` is display text; the machine-readable `copyRealMailNo` is preferred. Base URL:
-//!   `POSYLKA_CAINIAO_URL`; the source can be switched off with `POSYLKA_CAINIAO_ENABLED`.
+//!   `POSYLKA_CAINIAO_URL`; the source is opt-in (`POSYLKA_CAINIAO_ENABLED=true`, or naming its URL).
+//!
+//! - **Which numbers each source answers for** (the server's router, `posylka_server::poll`):
+//!   that Russian Post's single interface answers for foreign S10 items once they are in Russia
+//!   and Cainiao's page for numbers issued in China follows from the reference notes and
+//!   public clients, not from the services' documentation; 17TRACK is asked about every
+//!   number. A source is switched off by leaving out its credentials
+//!   (Cainiao, which has none, is off unless `POSYLKA_CAINIAO_ENABLED=true`).
+//! - **Timing**: the cadence by stage (`cadence.rs`) and the poller's retry, lease and breaker
+//!   settings are Posylka's choices, not the services' published rules; the poller's are
+//!   `POSYLKA_POLL_*` (see [`config`]).
 //!
 //! Every response parser turns any input into a value or a [`SourceError::Malformed`] naming
 //! what and where; none panics (property tests feed them arbitrary bytes and mutated shapes;
@@ -66,6 +78,7 @@ mod http;
 pub mod limits;
 pub mod memory;
 pub mod poller;
+pub mod queue;
 pub mod russianpost;
 pub mod seventeentrack;
 pub mod source;

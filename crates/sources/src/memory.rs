@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use jiff::Timestamp;
 use posylka_core::Milestone;
 use posylka_core::shipment::TrackingNumber;
-use posylka_core::store::{Store, StoreError};
+use posylka_core::store::{IngestReport, Store, StoreError};
 use posylka_core::timeline::{EventRecord, Fingerprint, SourceName};
 
 use crate::event::LinkedNumber;
@@ -272,17 +272,41 @@ impl Ingest for MemoryIngest {
     }
 }
 
+/// Called with what each store ingest did (for metrics).
+pub type IngestObserver = std::sync::Arc<dyn Fn(&IngestReport) + Send + Sync>;
+
 /// [`Ingest`] into a [`Store`]: one idempotent `ingest` per batch, then each revealed number
 /// linked to the shipment of the number it came with (a link that exists already is fine).
-#[derive(Debug)]
+///
+/// A number that no shipment has any more (its shipment was deleted while it was polled) is
+/// dropped from the batch and the rest stored: otherwise the whole chunk would fail again at
+/// every retry while the deleted number can never succeed.
 pub struct StoreIngest<S> {
     store: S,
+    observer: Option<IngestObserver>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for StoreIngest<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreIngest")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S> StoreIngest<S> {
     /// Ingests into `store`.
     pub fn new(store: S) -> Self {
-        Self { store }
+        Self {
+            store,
+            observer: None,
+        }
+    }
+
+    /// Reports every ingest's outcome to `observer`.
+    pub fn with_observer(mut self, observer: IngestObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The store.
@@ -294,14 +318,26 @@ impl<S> StoreIngest<S> {
 impl<S: Store> Ingest for StoreIngest<S> {
     async fn ingest(
         &self,
-        records: Vec<EventRecord>,
+        mut records: Vec<EventRecord>,
         linked: Vec<(TrackingNumber, LinkedNumber)>,
     ) -> Result<(), BackendError> {
-        if !records.is_empty() {
-            self.store
-                .ingest(&records)
-                .await
-                .map_err(|e| BackendError(Box::new(e)))?;
+        // Each retry removes one number, so this ends.
+        while !records.is_empty() {
+            match self.store.ingest(&records).await {
+                Ok(report) => {
+                    if let Some(observe) = &self.observer {
+                        observe(&report);
+                    }
+                    break;
+                }
+                Err(StoreError::UnknownNumber { number, .. }) => {
+                    tracing::info!(
+                        "events of a number no shipment has any more were dropped (its shipment was deleted)"
+                    );
+                    records.retain(|r| r.number != number);
+                }
+                Err(e) => return Err(BackendError(Box::new(e))),
+            }
         }
         for (known, other) in linked {
             let shipments = self

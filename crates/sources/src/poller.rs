@@ -34,45 +34,9 @@ use crate::event::{LinkedNumber, NumberError};
 use crate::limits::Budget;
 use crate::source::{FailureKind, PushNotice, Source, SourceError};
 
-/// A lease on a claimed number; the work source ignores completions with a stale token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LeaseToken(pub u64);
-
-/// A number claimed for polling.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    /// The number.
-    pub number: TrackingNumber,
-    /// The lease.
-    pub lease: LeaseToken,
-    /// The milestone of its newest event from this source, if any.
-    pub status: Option<Milestone>,
-    /// Its newest event's instant, if any.
-    pub last_event_at: Option<Timestamp>,
-    /// When tracking started (stands in for the last event until there is one).
-    pub since: Timestamp,
-    /// Consecutive failed polls of this number (for its own backoff).
-    pub failures: u32,
-}
-
-/// What polling a number came to; the work source stores it and releases the lease.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completion {
-    /// The number.
-    pub number: TrackingNumber,
-    /// The lease being released.
-    pub lease: LeaseToken,
-    /// When to poll again; `None`: stop polling until someone asks ("refresh now").
-    pub next_poll_at: Option<Timestamp>,
-    /// The milestone of the newest event, updated when the poll read events.
-    pub status: Option<Milestone>,
-    /// The newest event's instant, updated when the poll read events.
-    pub last_event_at: Option<Timestamp>,
-    /// Consecutive failures after this poll (0 after a success).
-    pub failures: u32,
-    /// Why this poll failed, for display; `None` after a success.
-    pub error: Option<String>,
-}
+// The claim and completion shapes are the core's, so the store's poll queue
+// (`posylka_core::store::polling::PollStore`) takes them as they are.
+pub use posylka_core::store::polling::{Claim, Completion, LeaseToken};
 
 /// An error from a [`WorkSource`] or an [`Ingest`] (the store's, boxed).
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +236,8 @@ struct Inner<S, W, I> {
     budget: Budget,
     state: Mutex<State>,
     clock: Clock,
+    /// Ends an idle wait early ([`Poller::wake`]).
+    wake: tokio::sync::Notify,
 }
 
 struct State {
@@ -354,6 +320,7 @@ where
                 config,
                 budget,
                 clock,
+                wake: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -409,9 +376,20 @@ where
     /// Runs rounds until `shutdown` completes, sleeping when nothing is due or the source is
     /// blocked. A failing work source is logged and retried after the idle wait.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        self.run_observed(shutdown, |_| {}).await;
+    }
+
+    /// [`Poller::run`], handing every round's outcome to `observe` (metrics).
+    pub async fn run_observed(
+        &self,
+        shutdown: impl Future<Output = ()>,
+        mut observe: impl FnMut(&Result<RoundReport, PollerError>),
+    ) {
         tokio::pin!(shutdown);
         loop {
-            let wait = match self.run_once().await {
+            let outcome = self.run_once().await;
+            observe(&outcome);
+            let wait = match outcome {
                 Ok(report) if report.claimed > 0 => Duration::ZERO,
                 Ok(report) => {
                     let now = (self.inner.clock)();
@@ -439,8 +417,15 @@ where
             tokio::select! {
                 () = &mut shutdown => return,
                 () = tokio::time::sleep(wait) => {}
+                () = self.inner.wake.notified() => {}
             }
         }
+    }
+
+    /// Ends the current idle wait of [`Poller::run`] at once (new numbers were queued, or
+    /// someone asked for a refresh); a wake while a round runs cuts the next wait short.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
     }
 
     /// One round: claim due numbers, poll them (in chunks of the source's batch size, up to
@@ -790,7 +775,7 @@ where
         last_event_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Completion {
-        Completion {
+        let completion = Completion {
             number: claim.number.clone(),
             lease: claim.lease,
             next_poll_at: None,
@@ -798,8 +783,8 @@ where
             last_event_at,
             failures: 0,
             error: None,
-        }
-        .with_cadence(self, claim.since, now)
+        };
+        with_cadence(completion, &self.config, claim.since, now)
     }
 
     /// Registers numbers the source does not know yet; they are fetched after
@@ -873,16 +858,18 @@ where
         match error {
             // Nothing yet is not a failure: poll on the normal cadence (which stops after
             // long silence, counted from when tracking started).
-            NumberError::NotFound => Completion {
-                number: claim.number.clone(),
-                lease: claim.lease,
-                next_poll_at: None,
-                status: claim.status,
-                last_event_at: claim.last_event_at,
-                failures: 0,
-                error: None,
+            NumberError::NotFound => {
+                let completion = Completion {
+                    number: claim.number.clone(),
+                    lease: claim.lease,
+                    next_poll_at: None,
+                    status: claim.status,
+                    last_event_at: claim.last_event_at,
+                    failures: 0,
+                    error: None,
+                };
+                with_cadence(completion, config, claim.since, now)
             }
-            .with_cadence(self, claim.since, now),
             NumberError::DailyLimit | NumberError::QuotaExhausted => {
                 let until = if *error == NumberError::DailyLimit {
                     next_utc_midnight(now)
@@ -911,26 +898,24 @@ where
     }
 }
 
-impl Completion {
-    /// Sets `next_poll_at` from the cadence (with the spread) for the completion's status;
-    /// a number without events counts its silence from `since`.
-    fn with_cadence<S: Source, W, I>(
-        mut self,
-        inner: &Inner<S, W, I>,
-        since: Timestamp,
-        now: Timestamp,
-    ) -> Self {
-        let last = self.last_event_at.unwrap_or(since);
-        self.next_poll_at =
-            next_poll_at(self.status, Some(last), now, &inner.config.cadence).map(|at| {
-                let interval = at.duration_since(now).unsigned_abs();
-                add(
-                    at,
-                    spread(self.number.as_str(), interval, inner.config.spread),
-                )
-            });
-        self
-    }
+/// Sets `next_poll_at` from the cadence (with the spread) for the completion's status;
+/// a number without events counts its silence from `since`.
+fn with_cadence(
+    mut completion: Completion,
+    config: &PollerConfig,
+    since: Timestamp,
+    now: Timestamp,
+) -> Completion {
+    let last = completion.last_event_at.unwrap_or(since);
+    completion.next_poll_at = next_poll_at(completion.status, Some(last), now, &config.cadence)
+        .map(|at| {
+            let interval = at.duration_since(now).unsigned_abs();
+            add(
+                at,
+                spread(completion.number.as_str(), interval, config.spread),
+            )
+        });
+    completion
 }
 
 fn release(

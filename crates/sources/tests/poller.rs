@@ -573,6 +573,70 @@ async fn run_polls_in_the_background_until_shut_down() {
 }
 
 #[tokio::test]
+async fn a_wake_ends_the_idle_wait_and_rounds_are_observed() {
+    let (_server, fake, source) = seventeen_fake().await;
+    let st = name("17track");
+    let poller = Poller::new(
+        source,
+        MemoryWork::new(),
+        MemoryIngest::new(),
+        budget(),
+        PollerConfig {
+            // Without a wake, nothing added later would be polled within the test.
+            idle_wait: Duration::from_secs(3600),
+            ..config()
+        },
+    );
+    let rounds = Arc::new(AtomicUsize::new(0));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let poller = poller.clone();
+        let rounds = Arc::clone(&rounds);
+        tokio::spawn(async move {
+            poller
+                .run_observed(
+                    async {
+                        let _ = stopped.await;
+                    },
+                    move |_| {
+                        rounds.fetch_add(1, Ordering::SeqCst);
+                    },
+                )
+                .await;
+        })
+    };
+    // The first (empty) round has run; the poller now sleeps for an hour.
+    while rounds.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let number = n("RC000000001CN");
+    fake.registered
+        .lock()
+        .expect("lock")
+        .insert(number.to_string());
+    fake.set_events(number.as_str(), events_for(1));
+    poller
+        .work()
+        .add(&st, number.clone(), jiff::Timestamp::now());
+    poller.wake();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while poller.ingest_target().len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        poller.ingest_target().len(),
+        2,
+        "woken, it polled the new number"
+    );
+    assert!(rounds.load(Ordering::SeqCst) >= 2);
+    stop.send(()).expect("send");
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("stops promptly")
+        .expect("task");
+}
+
+#[tokio::test]
 async fn pushes_and_polls_make_the_same_records() {
     let (_server, fake, source) = seventeen_fake().await;
     let clock = TestClock::at("2024-05-03T12:00:00Z");
