@@ -7,10 +7,17 @@
 //! log_level = "info"
 //! push_token = "..."                             # lets a carrier integration push events
 //! secure_cookies = true                          # the web page is reached over https
+//!
+//! [notify]                                       # notifications (see NotifyConfig)
+//! secret_key = "..."                             # 32 random bytes, base64: seals webhook secrets
+//! public_url = "https://posylka.example"         # links in messages
+//! smtp = { host = "mail.example", from = "Posylka <posylka@mail.example>" }
+//! telegram = { bot_token = "123456:ABC..." }
 //! ```
 //!
 //! Each key can be set as `POSYLKA_<KEY>` (`POSYLKA_LISTEN`, `POSYLKA_DATABASE_URL`, ...), which
-//! wins over the file. Secrets are [`SecretString`]s: never printed, not even by `Debug`.
+//! wins over the file; `[notify]` keys as `POSYLKA_NOTIFY_<KEY>`, nested ones joined by `__`
+//! (`POSYLKA_NOTIFY_SMTP__HOST`). Secrets are [`SecretString`]s: never printed, not even by `Debug`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -73,6 +80,18 @@ pub struct Config {
     /// `X-Forwarded-Proto: https` also does, per request).
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Notifications: channels' transports, the background scheduler, retries.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
+    /// Shared secrets of push intakes, by source name: `POST /api/v1/intake/{source}` accepts
+    /// events signed with `X-Posylka-Signature` (HMAC-SHA256) under that source's secret.
+    /// In TOML `[intake_secrets] mycarrier = "..."`; in the environment
+    /// `POSYLKA_INTAKE_SECRET_MYCARRIER` (the name lower-cased).
+    #[serde(default)]
+    pub intake_secrets: std::collections::BTreeMap<String, SecretString>,
+    /// The customs desk (`[customs]`; see `crate::customs::CustomsConfig`).
+    #[serde(default)]
+    pub customs: crate::customs::CustomsConfig,
 }
 
 fn default_listen() -> SocketAddr {
@@ -100,6 +119,9 @@ impl Default for Config {
             push_token: None,
             max_body_bytes: default_max_body(),
             secure_cookies: false,
+            notify: crate::notify::NotifyConfig::default(),
+            intake_secrets: std::collections::BTreeMap::new(),
+            customs: crate::customs::CustomsConfig::default(),
         }
     }
 }
@@ -131,6 +153,35 @@ impl Config {
         }
         figment
             .merge(env)
+            // The names are the sources' (`POSYLKA_INTAKE_SECRET_MYCARRIER` -> `mycarrier`).
+            // Notifications, nested with `__`: `POSYLKA_NOTIFY_SECRET_KEY` -> `notify.secret_key`,
+            // `POSYLKA_NOTIFY_SMTP__HOST` -> `notify.smtp.host`.
+            .merge(
+                Env::prefixed("POSYLKA_NOTIFY_")
+                    .map(|name| format!("notify.{}", name.as_str().replace("__", ".")).into()),
+            )
+            .merge(
+                Env::prefixed("POSYLKA_INTAKE_SECRET_")
+                    .map(|name| format!("intake_secrets.{name}").into()),
+            )
+            // The customs desk's usual variables (the key itself stays in its variable, read
+            // by the vault: POSYLKA_VAULT_KEY).
+            .merge(
+                Env::raw()
+                    .only(&[
+                        "POSYLKA_VAULT_KEY_FILE",
+                        "POSYLKA_SMS_URL",
+                        "POSYLKA_SMS_TOKEN",
+                    ])
+                    .map(|name| {
+                        match name.as_str() {
+                            "posylka_vault_key_file" => "customs.vault_key_file",
+                            "posylka_sms_url" => "customs.sms.url",
+                            _ => "customs.sms.token",
+                        }
+                        .into()
+                    }),
+            )
             .extract()
             // figment's message names the key and its source, never a secret's value.
             .map_err(|e| ConfigError::Invalid(e.to_string()))
@@ -205,6 +256,45 @@ mod tests {
             assert!(err.to_string().contains("listen"), "{err}");
             let missing = Config::load(Some(Path::new("nope.toml"))).expect_err("missing");
             assert!(matches!(missing, ConfigError::Missing(_)));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn intake_secrets_from_the_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("i.toml", "[intake_secrets]\nmycarrier = \"from-file\"\n")?;
+            jail.set_env("POSYLKA_INTAKE_SECRET_OTHER_POST", "from-env");
+            let c = Config::load(Some(Path::new("i.toml"))).map_err(|e| e.to_string())?;
+            let secret = |name: &str| {
+                c.intake_secrets
+                    .get(name)
+                    .map(|s| s.expose_secret().to_owned())
+            };
+            assert_eq!(secret("mycarrier").as_deref(), Some("from-file"));
+            assert_eq!(secret("other_post").as_deref(), Some("from-env"));
+            assert!(!format!("{c:?}").contains("from-env"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn notification_settings_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "n.toml",
+                "[notify]\npublic_url = \"https://file.example\"\n",
+            )?;
+            jail.set_env("POSYLKA_NOTIFY_PUBLIC_URL", "https://env.example");
+            jail.set_env("POSYLKA_NOTIFY_SMTP__HOST", "mail.example");
+            jail.set_env("POSYLKA_NOTIFY_SMTP__FROM", "Posylka <p@mail.example>");
+            jail.set_env("POSYLKA_NOTIFY_POLL_SECS", "7");
+            let c = Config::load(Some(Path::new("n.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.notify.public_url.as_deref(), Some("https://env.example"));
+            assert_eq!(c.notify.poll_secs, 7);
+            let smtp = c.notify.smtp.as_ref().expect("smtp from the environment");
+            assert_eq!(smtp.host, "mail.example");
+            assert_eq!(smtp.from, "Posylka <p@mail.example>");
             Ok(())
         });
     }

@@ -4,8 +4,12 @@
 //! - [`state`]: [`AppState`], what every handler gets (store, config, metrics, assessor);
 //! - [`api`]: one router per area (`identify`, `scan`, `shipments`, `events`), merged with the
 //!   OpenAPI document generated from the handlers ([`api::openapi`]);
+//! - [`poll`]: the tracking sources polled in the background when configured
+//!   ([`Server::start_with_sources`]), their health in `/healthz`;
 //! - [`auth`]: API tokens (SHA-256 at rest), argon2 passwords, the [`auth::CurrentUser`]
 //!   extractor; [`error`]: RFC 9457 problem+json; [`findings`]: where the watchdog plugs in.
+//! - [`notify`]: the background scheduler (the watchdog on changed and due shipments, the
+//!   never-twice notification planner, the outbox sender) and the channels' shared rules.
 //! - [`web`]: the web page for people (login with a session cookie, the parcel list, "add
 //!   parcels" from pasted text, the parcel page), server-rendered, in Russian and English.
 //!
@@ -26,9 +30,12 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod customs;
 pub mod error;
 pub mod findings;
 pub mod metrics;
+pub mod notify;
+pub mod poll;
 pub mod state;
 pub mod views;
 pub mod watchdog;
@@ -69,11 +76,22 @@ pub struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     state: AppState,
+    scheduler: Option<notify::Scheduler>,
+    customs: Option<customs::scheduler::Scheduler>,
 }
 
 impl Server {
     /// Opens the store named by `config`, binds the listen address and starts serving.
     pub async fn start(config: config::Config) -> Result<Self, ServerError> {
+        Self::start_with_sources(config, None).await
+    }
+
+    /// [`Server::start`], polling the configured `sources` in the background
+    /// ([`poll::Polling`]) when any is configured.
+    pub async fn start_with_sources(
+        config: config::Config,
+        sources: Option<posylka_sources::config::SourcesConfig>,
+    ) -> Result<Self, ServerError> {
         let store = posylka_store::open(config.database_url()).await?;
         let listener =
             TcpListener::bind(config.listen)
@@ -83,6 +101,13 @@ impl Server {
                     source,
                 })?;
         let state = AppState::new(store, config);
+        if let Some(sources) = sources
+            && let Some(polling) =
+                poll::Polling::start(state.store().clone(), &sources, state.metrics())
+                    .map_err(|e| ServerError::Config(config::ConfigError::Invalid(e.to_string())))?
+        {
+            state.set_polling(polling);
+        }
         Self::serve_on(listener, state)
     }
 
@@ -92,22 +117,48 @@ impl Server {
             context: "reading the bound address".into(),
             source,
         })?;
+        if let Some(problem) = state.notify().problem() {
+            return Err(ServerError::Config(config::ConfigError::Invalid(problem)));
+        }
+        // The customs desk, when a vault key is configured (errors name the key's source).
+        if state.customs().is_none()
+            && let Some(desk) = customs::Desk::from_config(state.config())
+                .map_err(|e| ServerError::Config(config::ConfigError::Invalid(e)))?
+        {
+            state.set_customs(std::sync::Arc::new(desk));
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         let app = api::app(state.clone());
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A dropped sender stops the server too.
-                    let _ = stopped.await;
-                })
-                .await
+            // The peer's address feeds the customs desk's per-IP limits.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                // A dropped sender stops the server too.
+                let _ = stopped.await;
+            })
+            .await
         });
         tracing::info!(%addr, "listening");
+        // The watchdog and notification scheduler runs beside the server (`notify.scheduler`).
+        let scheduler = state
+            .config()
+            .notify
+            .scheduler
+            .then(|| notify::Scheduler::start(state.clone()));
+        let customs = state
+            .customs()
+            .filter(|d| d.config().scheduler)
+            .map(|d| customs::scheduler::Scheduler::start(state.clone(), d.clone()));
         Ok(Self {
             addr,
             stop: Some(stop),
             task,
             state,
+            scheduler,
+            customs,
         })
     }
 
@@ -127,6 +178,15 @@ impl Server {
             let _ = stop.send(());
         }
         let served = (&mut self.task).await;
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.stop().await;
+        }
+        if let Some(customs) = self.customs.take() {
+            customs.stop().await;
+        }
+        if let Some(polling) = self.state.polling() {
+            polling.shutdown().await;
+        }
         self.state.store().close().await;
         match served {
             Ok(Ok(())) => Ok(()),

@@ -77,6 +77,7 @@ pub struct Metrics {
     ingest: Family<IngestLabels, Counter>,
     findings: Family<FindingLabels, Counter>,
     notifications: Family<NotificationLabels, Counter>,
+    sources: crate::poll::SourceMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -121,7 +122,9 @@ impl Metrics {
             "Notifications delivered or failed, by channel",
             notifications.clone(),
         );
+        let sources = crate::poll::SourceMetrics::register(&mut registry);
         Self {
+            sources,
             registry: Arc::new(Mutex::new(registry)),
             requests,
             latency,
@@ -163,6 +166,11 @@ impl Metrics {
                 outcome: if sent { "sent" } else { "failed" },
             })
             .inc();
+    }
+
+    /// The pollers' metrics (polls, stored records, source errors, source up, queue).
+    pub fn sources(&self) -> &crate::poll::SourceMetrics {
+        &self.sources
     }
 
     /// The OpenMetrics text of every metric.

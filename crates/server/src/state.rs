@@ -21,6 +21,11 @@ struct Inner {
     metrics: Metrics,
     assessor: Box<dyn Assessor>,
     tokens: TokenCache,
+    /// The pollers, when sources are configured (set once at start).
+    polling: std::sync::OnceLock<Arc<crate::poll::Polling>>,
+    notify: Arc<crate::notify::NotifyRuntime>,
+    /// The customs desk, when a vault key is configured (set once at start).
+    customs: std::sync::OnceLock<Arc<crate::customs::Desk>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -40,13 +45,17 @@ impl AppState {
 
     /// State with a chosen assessor (tests, or a watchdog with its own rules).
     pub fn with_assessor(store: AnyStore, config: Config, assessor: Box<dyn Assessor>) -> Self {
+        let notify = Arc::new(crate::notify::NotifyRuntime::new(&config.notify));
         Self {
             inner: Arc::new(Inner {
+                notify,
                 store,
                 config,
                 metrics: Metrics::new(),
                 assessor,
                 tokens: TokenCache::default(),
+                polling: std::sync::OnceLock::new(),
+                customs: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -74,6 +83,31 @@ impl AppState {
     /// What judges a shipment (findings and ETA).
     pub fn assessor(&self) -> &dyn Assessor {
         self.inner.assessor.as_ref()
+    }
+
+    /// Notifications: the notifier, the secret sealer, the scheduler's wake-up.
+    pub fn notify(&self) -> &Arc<crate::notify::NotifyRuntime> {
+        &self.inner.notify
+    }
+
+    /// The pollers, if sources are configured and polling started.
+    pub fn polling(&self) -> Option<&Arc<crate::poll::Polling>> {
+        self.inner.polling.get()
+    }
+
+    /// Attaches the pollers (once; a second call is ignored).
+    pub fn set_polling(&self, polling: Arc<crate::poll::Polling>) {
+        let _ = self.inner.polling.set(polling);
+    }
+
+    /// The customs desk, if enabled.
+    pub fn customs(&self) -> Option<&Arc<crate::customs::Desk>> {
+        self.inner.customs.get()
+    }
+
+    /// Attaches the customs desk (once; a second call is ignored).
+    pub fn set_customs(&self, desk: Arc<crate::customs::Desk>) {
+        let _ = self.inner.customs.set(desk);
     }
 
     /// Recently checked API tokens (clear it after revoking a token or removing a user).

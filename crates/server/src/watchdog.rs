@@ -3,9 +3,8 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use posylka_core::shipment::TrackingNumber;
 use posylka_store::ShipmentTimeline;
-use posylka_watchdog::{Config, EtaBasis, Lang, Subject};
+use posylka_watchdog::{Config, EtaBasis, Lang};
 
 use crate::findings::{Assessment, Assessor, EtaView, FindingView};
 
@@ -36,17 +35,7 @@ impl Default for WatchdogAssessor {
 
 impl Assessor for WatchdogAssessor {
     fn assess(&self, st: &ShipmentTimeline, now: Timestamp) -> Assessment {
-        let numbers: Vec<TrackingNumber> = st
-            .shipment
-            .numbers
-            .iter()
-            .map(|l| l.number.clone())
-            .collect();
-        let mut subject = Subject::new(&numbers, &st.timeline, st.shipment.created_at);
-        if let Some(order) = &st.shipment.order {
-            subject = subject.with_order(order);
-        }
-        let report = posylka_watchdog::check(&subject, now, &self.config);
+        let report = posylka_watchdog::check_stored(st, now, &self.config);
         let tz = TimeZone::UTC;
         Assessment {
             findings: report

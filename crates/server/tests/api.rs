@@ -5,17 +5,17 @@
 //! PostgreSQL variable the PostgreSQL runs print SKIPPED and pass, unless `CI=true`.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
 use jiff::Timestamp;
-use posylka_core::account::{NewApiToken, NewUser, UserName};
-use posylka_server::auth::issue_token;
 use posylka_server::config::Config;
 use posylka_server::{AppState, Server};
-use posylka_store::{AnyStore, PgStore, SqliteStore, Store};
+use posylka_store::{AnyStore, PgStore, SqliteStore};
 use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
+use support::db::{postgres_url, sqlite_path, unique_schema};
+use support::user_token;
 
 /// The server's push token in these tests.
 const PUSH_TOKEN: &str = "test-push-token-0123456789";
@@ -61,29 +61,18 @@ impl Api {
     }
 
     async fn user(&self, name: &str) -> String {
-        let store = self.server.state().store();
-        let id = store
-            .create_user(&NewUser {
-                name: UserName::parse(name).unwrap(),
-                password_hash: None,
-                created_at: Timestamp::now(),
-            })
-            .await
-            .unwrap();
-        let issued = issue_token().unwrap();
-        store
-            .create_api_token(&NewApiToken::new(id, issued.hash, "test", Timestamp::now()).unwrap())
-            .await
-            .unwrap();
-        issued.token.expose_secret().to_owned()
+        user_token(self.server.state().store(), name, None).await.1
     }
 }
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
+/// The source with a configured intake secret in these tests.
+const INTAKE_SOURCE: &str = "mycarrier";
+const INTAKE_SECRET: &str = "intake-secret-for-tests";
 
 fn config() -> Config {
     Config {
         push_token: Some(SecretString::from(PUSH_TOKEN)),
+        intake_secrets: [(INTAKE_SOURCE.to_owned(), SecretString::from(INTAKE_SECRET))].into(),
         ..Config::default()
     }
 }
@@ -103,47 +92,21 @@ async fn start(store: AnyStore) -> Api {
 }
 
 async fn sqlite_api() -> (Api, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join("posylka-server-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!(
-        "t-{}-{}-{}.db",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        Timestamp::now().as_nanosecond()
-    ));
+    let path = sqlite_path("posylka-server-tests");
     let store = SqliteStore::open(&path).await.unwrap();
     (start(AnyStore::Sqlite(store)).await, path)
 }
 
 async fn pg_api() -> Option<(Api, String)> {
-    let Ok(url) = std::env::var("POSYLKA_TEST_POSTGRES_URL") else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("POSYLKA_TEST_POSTGRES_URL must be set when CI=true");
-        }
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"SKIPPED: POSYLKA_TEST_POSTGRES_URL not set\n",
-        );
-        return None;
-    };
-    let schema = format!(
-        "posylka_api_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        Timestamp::now().as_nanosecond() % 1_000_000_000
-    );
+    let url = postgres_url("PostgreSQL API tests")?;
+    let schema = unique_schema("posylka_api");
     let store = PgStore::connect_in_schema(&url, &schema).await.unwrap();
     Some((start(AnyStore::Postgres(store)).await, schema))
 }
 
 async fn drop_schema(schema: &str) {
     let url = std::env::var("POSYLKA_TEST_POSTGRES_URL").unwrap();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    support::db::drop_schema(&url, schema).await;
 }
 
 fn assert_problem(
@@ -162,7 +125,14 @@ fn assert_problem(
 async fn auth_is_required(api: &Api) {
     let token = api.user("anna").await;
     let (status, _, body) = api.call(Method::GET, "/healthz", None, None).await;
-    assert_eq!((status, body), (StatusCode::OK, json!("ok")));
+    // No source configured in these tests: nothing can be degraded.
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::OK,
+            json!({"status": "ok", "store": "ok", "sources": []})
+        )
+    );
 
     let anonymous = api.call(Method::GET, "/api/v1/shipments", None, None).await;
     assert_problem(&anonymous, StatusCode::UNAUTHORIZED, None);
@@ -767,6 +737,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/shipments/{id}/archive"),
     ("post", "/api/v1/shipments/{id}/events"),
     ("post", "/api/v1/push/events"),
+    ("post", "/api/v1/intake/{source}"),
+    ("post", "/api/v1/shipments/{id}/refresh"),
+    ("get", "/api/v1/channels"),
+    ("post", "/api/v1/channels"),
+    ("get", "/api/v1/channels/{id}"),
+    ("patch", "/api/v1/channels/{id}"),
+    ("delete", "/api/v1/channels/{id}"),
+    ("post", "/api/v1/channels/{id}/test"),
 ];
 
 async fn openapi_lists_every_route(api: &Api) {
@@ -795,11 +773,145 @@ async fn openapi_lists_every_route(api: &Api) {
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     // Every documented route is served: without a token it answers 401, not 404 or 405.
     for (method, path) in &documented {
-        let path = path.replace("{id}", "1");
+        let path = path.replace("{id}", "1").replace("{source}", INTAKE_SOURCE);
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let (status, _, body) = api.call(method.clone(), &path, None, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
     }
+}
+
+/// Pushes `body` to the intake of `source`, signed with `secret` at `timestamp`.
+async fn intake(
+    api: &Api,
+    source: &str,
+    secret: &str,
+    timestamp: i64,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let body = serde_json::to_vec(body).unwrap();
+    let signature =
+        posylka_server::api::intake::sign(&SecretString::from(secret.to_owned()), timestamp, &body);
+    let resp = api
+        .http
+        .post(api.url(&format!("/api/v1/intake/{source}")))
+        .header("content-type", "application/json")
+        .header("x-posylka-timestamp", timestamp.to_string())
+        .header("x-posylka-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap())
+}
+
+async fn signed_intake_is_idempotent_by_event_id(api: &Api) {
+    let token = api.user("anna").await;
+    let created = create_one(api, &token, json!({"number": "RA123456785CN"})).await;
+    let id = created["id"].as_i64().unwrap();
+    let now = Timestamp::now().as_second();
+    let batch = json!({"events": [
+        {"id": "evt-1", "number": "RA123456785CN", "time": "2024-05-02T10:00:00+08:00",
+         "text": "Accepted by carrier"},
+        {"id": "evt-2", "number": "ra 123456785 cn", "time": "2024-05-05T01:00:00+08:00",
+         "text": "Departed from country of origin"},
+        {"id": "evt-3", "number": "RB000000000CN", "time": "2024-05-05T01:00:00+08:00",
+         "text": "Departed from country of origin"}
+    ]});
+    let (status, first) = intake(api, INTAKE_SOURCE, INTAKE_SECRET, now, &batch).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(
+        (
+            &first["inserted"],
+            &first["repeated_ids"],
+            &first["skipped"]
+        ),
+        (&json!(2), &json!(0), &json!(1)),
+        "{first}"
+    );
+    assert_eq!(first["skipped_numbers"], json!(["RB000000000CN"]));
+    // The same delivery again, and an id seen before with changed text: stored once.
+    let again = json!({"events": [
+        {"id": "evt-1", "number": "RA123456785CN", "time": "2024-05-02T10:00:00+08:00",
+         "text": "Accepted by carrier (corrected)"},
+        {"id": "evt-4", "number": "RA123456785CN", "time": "2024-05-10T08:00:00+03:00",
+         "text": "Прибыло в место международного обмена", "carrier": "russian-post",
+         "code": "8.13"}
+    ]});
+    let (status, second) = intake(api, INTAKE_SOURCE, INTAKE_SECRET, now, &again).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(
+        (&second["inserted"], &second["repeated_ids"]),
+        (&json!(1), &json!(1)),
+        "{second}"
+    );
+    let (_, _, shipment) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/shipments/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let timeline = shipment["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 3, "{shipment}");
+    assert_eq!(
+        shipment["status"]["milestone"],
+        "arrived_destination_country"
+    );
+
+    // Refused: a wrong secret, a stale timestamp, an unknown source, a bad event.
+    let (status, body) = intake(api, INTAKE_SOURCE, "wrong", now, &batch).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("does not match"),
+        "{body}"
+    );
+    let (status, body) = intake(api, INTAKE_SOURCE, INTAKE_SECRET, now - 3600, &batch).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = intake(api, "nobody", INTAKE_SECRET, now, &batch).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(!body.to_string().contains(INTAKE_SECRET));
+    let bad = json!({"events": [
+        {"id": "", "number": "RA123456785CN", "time": "2024-05-02T10:00:00+08:00", "text": "x"}
+    ]});
+    let (status, body) = intake(api, INTAKE_SOURCE, INTAKE_SECRET, now, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "events[0].id");
+    let bad = json!({"events": [
+        {"id": "e", "number": "RA123456785CN", "time": "yesterday", "text": "x"}
+    ]});
+    let (status, body) = intake(api, INTAKE_SOURCE, INTAKE_SECRET, now, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "events[0].time");
+
+    // The signing headers are documented with the route.
+    let (_, _, doc) = api
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    let params = &doc["paths"]["/api/v1/intake/{source}"]["post"]["parameters"];
+    let names: Vec<&str> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["source", "X-Posylka-Timestamp", "X-Posylka-Signature"],
+        "{params}"
+    );
+
+    // No source is configured here: a refresh says so.
+    let (status, _, body) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/shipments/{id}/refresh"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
 }
 
 macro_rules! engines {
@@ -838,4 +950,5 @@ engines!(
     events_intake_is_idempotent,
     bad_input_is_problem_json_naming_the_field,
     openapi_lists_every_route,
+    signed_intake_is_idempotent_by_event_id,
 );

@@ -14,12 +14,11 @@
 //! SKIPPED and passes, unless `CI=true`: there it fails.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use std::path::PathBuf;
+
+use fantoccini::Locator;
 use jiff::{SignedDuration, Timestamp};
 use posylka_core::account::{NewUser, UserName};
 use posylka_core::event_time::EventTime;
@@ -33,6 +32,10 @@ use posylka_server::{AppState, Server};
 use posylka_store::{AnyStore, SqliteStore, Store};
 use secrecy::SecretString;
 use serde_json::json;
+use support::browser::{
+    assert_fits_width, assert_labelled, browser, click, open_browser, path_of, screenshot,
+    start_driver, text_of, texts_of, viewport,
+};
 
 const USER: &str = "anna";
 const PASSWORD: &str = "correct horse battery staple";
@@ -47,111 +50,6 @@ Hello Anna, your order 8123456789012345 has shipped in 2 packages.\n";
 const FIRST: &str = "RA123456785CN";
 const SECOND: &str = "LP00412345678901";
 const ORDER: &str = "8123456789012345";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn program(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from)
-}
-
-/// Chromium and chromedriver, or `None` (after saying why) when absent outside CI.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let chromium = program("POSYLKA_CHROMIUM", "/usr/bin/chromium");
-    let driver = program("POSYLKA_CHROMEDRIVER", "/usr/bin/chromedriver");
-    let missing: Vec<String> = [&chromium, &driver]
-        .iter()
-        .filter(|p| !p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return Some((chromium, driver));
-    }
-    let why = format!(
-        "{} not found (apt-get install chromium chromium-driver)",
-        missing.join(" and ")
-    );
-    assert!(!in_ci(), "CI=true: the browser test must run, but {why}");
-    // Written past the test harness's capture, so that a skip is seen.
-    let _ = std::io::Write::write_all(
-        &mut std::io::stderr(),
-        format!("SKIPPED: browser test: {why}\n").as_bytes(),
-    );
-    None
-}
-
-/// chromedriver, stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver(driver: &Path) -> Driver {
-    let port = free_port();
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        // The browser inherits it: the page must show times in the browser's zone.
-        .env("TZ", "Europe/Moscow")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
-    let url = format!("http://127.0.0.1:{port}");
-    let driver = Driver { child, url };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on port {port} within 10 s");
-}
-
-async fn open_browser(driver: &Driver, chromium: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless=new",
-                // The test may run as root in a container, where the sandbox cannot start.
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-                "--window-size=1280,900",
-                "--force-device-scale-factor=1",
-                "--hide-scrollbars",
-                "--lang=en-US",
-            ],
-            "prefs": { "intl.accept_languages": "en-US,en" },
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap_or_else(|e| panic!("starting Chromium through chromedriver: {e}"))
-}
 
 /// The server with a fresh SQLite file and one user.
 async fn start_server() -> (Server, AnyStore, String, PathBuf) {
@@ -168,8 +66,17 @@ async fn start_server() -> (Server, AnyStore, String, PathBuf) {
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server =
-        Server::serve_on(listener, AppState::new(store.clone(), Config::default())).unwrap();
+    // E-mail channels can be set up (a relay is named), but nothing is sent: the scheduler
+    // is off, so the pages stay as the test leaves them.
+    let mut config = Config::default();
+    config.notify.scheduler = false;
+    config.notify.smtp = Some(
+        serde_json::from_value(
+            json!({"host": "127.0.0.1", "port": 9, "from": "Posylka <p@localhost>"}),
+        )
+        .unwrap(),
+    );
+    let server = Server::serve_on(listener, AppState::new(store.clone(), config)).unwrap();
     let base = format!("http://{}", server.local_addr());
     (server, store, base, dir)
 }
@@ -209,108 +116,6 @@ async fn id_of(store: &AnyStore, number: &str) -> ShipmentId {
         .await
         .unwrap()[0]
         .id
-}
-
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn texts_of(client: &Client, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in client.find_all(Locator::Css(css)).await.unwrap() {
-        out.push(e.text().await.unwrap());
-    }
-    out
-}
-
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn path_of(client: &Client) -> String {
-    let url = client.current_url().await.unwrap();
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    }
-}
-
-/// Every visible form control has a label (or an accessible name of its own).
-async fn assert_labelled(client: &Client, page: &str) {
-    let unlabelled = client
-        .execute(
-            "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
-               .filter(e => !e.hidden)
-               .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
-                            && !(e.tagName === 'BUTTON' && e.textContent.trim()))
-               .map(e => e.outerHTML);",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
-}
-
-/// Nothing sticks out sideways (no horizontal scrolling on a phone).
-async fn assert_fits_width(client: &Client, page: &str) {
-    let sizes = client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let scroll = sizes[0].as_u64().unwrap();
-    let inner = sizes[1].as_u64().unwrap();
-    assert!(
-        scroll <= inner,
-        "{page} is {scroll}px wide in a {inner}px window"
-    );
-}
-
-/// Sets the viewport (not the window) to `width` x `height`.
-async fn viewport(client: &Client, width: u32, height: u32) {
-    client.set_window_size(width, height).await.unwrap();
-    // Headless windows have no frame, but check rather than assume.
-    let inner = client
-        .execute("return [window.innerWidth, window.innerHeight];", vec![])
-        .await
-        .unwrap();
-    let (w, h) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
-    if (w, h) != (u64::from(width), u64::from(height)) {
-        let dw = u32::try_from(u64::from(width).abs_diff(w)).unwrap();
-        let dh = u32::try_from(u64::from(height).abs_diff(h)).unwrap();
-        client
-            .set_window_size(width + dw, height + dh)
-            .await
-            .unwrap();
-    }
-    let inner = client
-        .execute("return window.innerWidth;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(inner, json!(width), "viewport width");
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    if std::env::var("POSYLKA_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let png = client.screenshot().await.unwrap();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-    }
 }
 
 /// Days ago, carrier text, milestone, customs side, place, country.
@@ -422,12 +227,12 @@ async fn seed_more(store: &AnyStore) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_adds_two_parcels_from_an_email_and_reads_one() {
-    let Some((chromium, driver_path)) = browser() else {
+    let Some((chromium, driver_path)) = browser("browser test") else {
         return;
     };
     let (server, store, base, dir) = start_server().await;
     let driver = start_driver(&driver_path).await;
-    let client = open_browser(&driver, &chromium).await;
+    let client = open_browser(&driver, &chromium, None).await;
     let url = |path: &str| format!("{base}{path}");
     viewport(&client, 1280, 900).await;
 
@@ -674,6 +479,45 @@ async fn a_person_adds_two_parcels_from_an_email_and_reads_one() {
     assert_fits_width(&client, "the list").await;
     screenshot(&client, "list-phone").await;
     viewport(&client, 1280, 900).await;
+
+    // Notifications: an e-mail channel, added from the settings page.
+    client.goto(&url("/notifications")).await.unwrap();
+    assert_labelled(&client, "the notifications page").await;
+    client
+        .find(Locator::Css("#ch-kind option[value=email]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("ch-target"))
+        .await
+        .unwrap()
+        .send_keys("me@example.org")
+        .await
+        .unwrap();
+    click(&client, "form[action='/notifications'] button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::Css("section.channel"))
+        .await
+        .unwrap();
+    assert!(
+        text_of(&client, "section.channel .sub")
+            .await
+            .contains("me@example.org")
+    );
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
+    screenshot(&client, "notifications-desktop").await;
+    viewport(&client, 390, 844).await;
+    assert_fits_width(&client, "the notifications page").await;
+    screenshot(&client, "notifications-phone").await;
+    viewport(&client, 1280, 900).await;
+    client.goto(&url("/")).await.unwrap();
 
     // Russian, from the switcher, kept across pages.
     click(&client, "a[hreflang=ru]").await;

@@ -4,6 +4,8 @@
 //! PostgreSQL part prints SKIPPED and passes, unless `CI=true`).
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,6 +19,9 @@ use posylka_store::{AnyStore, NewSession, PgStore, SessionStore, SqliteStore, St
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use secrecy::SecretString;
+use support::db::{drop_schema, postgres_url, unique_schema};
+use support::http::{cookie, form_body, hidden};
+use support::s10;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -96,7 +101,7 @@ impl Site {
             .post(format!("{}{path}", self.base))
             .header(header::COOKIE, cookies)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form(fields));
+            .body(form_body(fields));
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
@@ -109,7 +114,7 @@ impl Site {
     async fn login(&self, name: &str) -> (String, String) {
         let (_, headers, body) = self.get("/login", "").await;
         let login_cookie = cookie(&headers, "posylka_login").unwrap();
-        let token = field(&body, "csrf");
+        let token = hidden(&body, "csrf");
         let (status, headers, _) = self
             .post(
                 "/login",
@@ -126,7 +131,7 @@ impl Site {
         assert_eq!(status, StatusCode::SEE_OTHER);
         let session = cookie(&headers, "posylka_session").unwrap().value;
         let (_, _, page) = self.get("/", &format!("posylka_session={session}")).await;
-        (session, field(&page, "csrf"))
+        (session, hidden(&page, "csrf"))
     }
 
     async fn user_id(&self, name: &str) -> UserId {
@@ -143,57 +148,6 @@ impl Site {
 /// Form fields or extra headers.
 type Fields<'a> = &'a [(&'a str, &'a str)];
 
-/// A form body.
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// A hidden field's value in a page.
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-struct SetCookie {
-    value: String,
-    attributes: String,
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<SetCookie> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let (pair, attributes) = v.split_once(';').unwrap_or((v, ""));
-            let (k, value) = pair.split_once('=')?;
-            (k == name).then(|| SetCookie {
-                value: value.to_owned(),
-                attributes: attributes.to_owned(),
-            })
-        })
-}
-
 fn location(headers: &HeaderMap) -> &str {
     headers
         .get(header::LOCATION)
@@ -208,7 +162,7 @@ async fn login_cookies_are_flagged_and_the_session_is_kept_server_side() {
     assert_eq!(status, StatusCode::OK);
     let login = cookie(&headers, "posylka_login").unwrap();
     assert_eq!(
-        field(&body, "csrf"),
+        hidden(&body, "csrf"),
         login.value,
         "double submit: form and cookie agree"
     );
@@ -574,25 +528,6 @@ async fn pages_speak_the_visitors_language_and_carry_safe_headers() {
     site.stop().await;
 }
 
-/// An S10 number with its check digit (`RA00000017CN`-style) for serial `serial`.
-fn s10(prefix: &str, serial: u32) -> String {
-    let digits: Vec<u32> = format!("{serial:08}")
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    let sum: u32 = digits
-        .iter()
-        .zip([8, 6, 4, 2, 3, 5, 9, 7])
-        .map(|(d, w)| d * w)
-        .sum();
-    let check = match 11 - sum % 11 {
-        10 => 0,
-        11 => 5,
-        c => c,
-    };
-    format!("{prefix}{serial:08}{check}CN")
-}
-
 #[tokio::test]
 async fn the_list_pages_and_filters() {
     let site = Site::start(Config::default()).await;
@@ -812,29 +747,12 @@ async fn sessions_are_stored_alike_on_both_engines() {
     sqlite.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
-    let Ok(url) = std::env::var("POSYLKA_TEST_POSTGRES_URL") else {
-        assert!(
-            !std::env::var("CI").is_ok_and(|v| v == "true"),
-            "POSYLKA_TEST_POSTGRES_URL must be set when CI=true"
-        );
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"SKIPPED: PostgreSQL sessions: POSYLKA_TEST_POSTGRES_URL not set\n",
-        );
+    let Some(url) = postgres_url("PostgreSQL sessions") else {
         return;
     };
-    let schema = format!(
-        "posylka_web_{}_{}",
-        std::process::id(),
-        Timestamp::now().as_nanosecond() % 1_000_000_000
-    );
+    let schema = unique_schema("posylka_web");
     let pg = AnyStore::Postgres(PgStore::connect_in_schema(&url, &schema).await.unwrap());
     session_contract(&pg).await;
     pg.close().await;
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    drop_schema(&url, &schema).await;
 }

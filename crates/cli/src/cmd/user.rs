@@ -28,6 +28,9 @@ enum Command {
         /// A user without a password: API tokens only, no web login.
         #[arg(long)]
         no_password: bool,
+        /// A customs desk operator (`/desk`, `/api/v1/customs/*`).
+        #[arg(long)]
+        operator: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -64,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Add {
             name,
             no_password,
+            operator,
             db,
         } => {
             let password_hash = if no_password {
@@ -76,7 +80,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 password_hash,
                 created_at: Timestamp::now(),
             };
-            let id = db.with_store(|store| async move { Ok(store.create_user(&new).await?) })?;
+            let id = db.with_store(|store| async move {
+                let id = store.create_user(&new).await?;
+                if operator {
+                    posylka_store::CustomsStore::set_operator(&store, id, true, Timestamp::now())
+                        .await?;
+                }
+                Ok(id)
+            })?;
             eprintln!(
                 "posylka: user created ({id}); make an API token with `posylka token create --user NAME`"
             );

@@ -38,6 +38,7 @@ added-notice = { $n ->
     [one] 1 parcel added.
    *[other] { $n } parcels added.
 }
+sources-down-notice = Not answering right now: { $sources }. Their new events will show up when they are back; nothing is lost.
 pages-label = Pages
 page-prev = Previous
 page-next = Next
@@ -179,3 +180,52 @@ unarchive = Bring back from the archive
 leg-through = Tracking number
 leg-first-mile = Origin-side number
 leg-last-mile = Destination-side number
+
+# Notifications (the page and the messages).
+channels-title = Notifications
+channels-intro = Posylka tells you when a parcel needs attention: once when a finding appears or becomes more urgent, and again before its deadline. Never the same message twice.
+channels-empty = No channels yet: add one below.
+channel-kind = Kind
+channel-kind-email = E-mail
+channel-kind-webhook = Webhook
+channel-kind-telegram = Telegram
+channel-not-configured = not set up on this server
+channel-enabled = Active
+channel-disabled = Disabled after repeated failures on { $date }.
+channel-disabled-by-user = Disabled on { $date }.
+channel-disabled-hint = Fix the receiver, then enable the channel again.
+channel-failures = { $n ->
+    [one] { $n } failed delivery in a row
+   *[other] { $n } failed deliveries in a row
+}
+channel-last-error = Last error:
+channel-enable = Enable again
+channel-delete = Delete channel
+channel-test = Send a test message
+channel-test-ok = The test message was delivered.
+channel-test-failed = The test message was not delivered: { $error }
+channel-findings = Findings that notify
+channel-all-findings = All findings
+channel-min-severity = Notify from
+channel-reminders = Reminders before deadlines: { $hours } hours before.
+channel-no-reminders = No reminders before deadlines.
+channel-save = Save
+channel-saved = Saved.
+channel-deleted = Channel deleted.
+channel-enabled-notice = The channel is enabled again; current findings will reach it.
+channel-created = Channel added; current findings will reach it in a moment.
+channel-add = Add a channel
+channel-target = Address, URL or chat
+channel-target-hint = An e-mail address; an https:// URL for a webhook; a chat id or @channel for Telegram (the bot must be allowed to write there).
+channel-secret = Webhook secret
+channel-secret-hint = Webhooks only: at least 16 characters. Each request is signed with it (X-Posylka-Signature, HMAC-SHA256); it is stored encrypted and not shown again.
+channel-label = Name (optional)
+channel-lang = Language of the messages
+channel-error = Not saved: { $error }
+nav-notifications = Notifications
+notify-title-appeared = { $number }: { $finding }
+notify-title-raised = { $number }: { $finding } ({ $severity })
+notify-title-reminder = { $number }: { $finding }, due { $due }
+notify-due = Deadline: { $due } (UTC).
+notify-test-title = Posylka: test message
+notify-test-body = This channel works: Posylka's notifications will arrive here.

@@ -40,6 +40,7 @@ added-notice = { $n ->
     [few] Добавлено { $n } посылки.
    *[many] Добавлено { $n } посылок.
 }
+sources-down-notice = Сейчас не отвечает: { $sources }. Новые события оттуда появятся, когда источник вернётся; ничего не потеряется.
 pages-label = Страницы
 page-prev = Назад
 page-next = Дальше
@@ -184,3 +185,53 @@ unarchive = Вернуть из архива
 leg-through = Трек-номер
 leg-first-mile = Номер в стране отправления
 leg-last-mile = Номер в стране назначения
+
+# Уведомления (страница и сообщения).
+channels-title = Уведомления
+channels-intro = Посылка сообщит, когда посылке нужно внимание: один раз, когда появляется находка или она становится срочнее, и ещё раз перед сроком. Одно и то же сообщение не приходит дважды.
+channels-empty = Каналов пока нет: добавьте канал ниже.
+channel-kind = Способ
+channel-kind-email = Эл. почта
+channel-kind-webhook = Вебхук
+channel-kind-telegram = Telegram
+channel-not-configured = не настроен на этом сервере
+channel-enabled = Работает
+channel-disabled = Отключён после повторяющихся ошибок { $date }.
+channel-disabled-by-user = Отключён { $date }.
+channel-disabled-hint = Исправьте приёмник и включите канал снова.
+channel-failures = { $n ->
+    [one] { $n } неудачная доставка подряд
+    [few] { $n } неудачные доставки подряд
+   *[other] { $n } неудачных доставок подряд
+}
+channel-last-error = Последняя ошибка:
+channel-enable = Включить снова
+channel-delete = Удалить канал
+channel-test = Отправить проверочное сообщение
+channel-test-ok = Проверочное сообщение доставлено.
+channel-test-failed = Проверочное сообщение не доставлено: { $error }
+channel-findings = О чём сообщать
+channel-all-findings = Обо всём
+channel-min-severity = Сообщать начиная с
+channel-reminders = Напоминания перед сроком: за { $hours } ч.
+channel-no-reminders = Без напоминаний перед сроком.
+channel-save = Сохранить
+channel-saved = Сохранено.
+channel-deleted = Канал удалён.
+channel-enabled-notice = Канал снова включён; текущие находки придут в него.
+channel-created = Канал добавлен; текущие находки придут в него через минуту.
+channel-add = Добавить канал
+channel-target = Адрес, URL или чат
+channel-target-hint = Адрес эл. почты; URL https:// для вебхука; id чата или @канал для Telegram (бот должен иметь право туда писать).
+channel-secret = Секрет вебхука
+channel-secret-hint = Только для вебхуков: не меньше 16 символов. Им подписан каждый запрос (X-Posylka-Signature, HMAC-SHA256); хранится зашифрованным и больше не показывается.
+channel-label = Название (необязательно)
+channel-lang = Язык сообщений
+channel-error = Не сохранено: { $error }
+nav-notifications = Уведомления
+notify-title-appeared = { $number }: { $finding }
+notify-title-raised = { $number }: { $finding } ({ $severity })
+notify-title-reminder = { $number }: { $finding }, срок { $due }
+notify-due = Срок: { $due } (UTC).
+notify-test-title = Посылка: проверочное сообщение
+notify-test-body = Канал работает: уведомления Посылки будут приходить сюда.

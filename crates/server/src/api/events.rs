@@ -71,7 +71,7 @@ fn check_batch_size(batch: &EventBatch) -> ApiResult<()> {
 
 /// Validates and normalises the events of a batch, each under its own number.
 /// `destination` is the order's destination country, which helps read "delivered" texts.
-fn records(
+pub(crate) fn records(
     events: &[EventInput],
     numbers: &[TrackingNumber],
     destination: Option<String>,

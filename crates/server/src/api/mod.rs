@@ -4,16 +4,18 @@
 //! Each area has its own module and router; adding an area (notification channels, the web
 //! page's session login) is one more `.merge(...)` in [`app`].
 
+pub mod channels;
 pub mod events;
 pub mod extract;
 pub mod identify;
 pub mod input;
+pub mod intake;
 pub mod shipments;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -43,6 +45,7 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "recognition", description = "Tracking-number recognition"),
         (name = "shipments", description = "Your shipments"),
         (name = "events", description = "Carrier events intake"),
+        (name = "notifications", description = "Notification channels: e-mail, signed webhooks, Telegram"),
     )
 )]
 struct ApiDoc;
@@ -64,7 +67,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let routes = OpenApiRouter::new()
         .merge(identify::router())
         .merge(shipments::router())
-        .merge(events::router());
+        .merge(events::router())
+        .merge(intake::router())
+        .merge(channels::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(API_PREFIX, routes)
         .split_for_parts()
@@ -101,7 +106,14 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         // The web page for people (login, parcel list, add, parcel page).
         .merge(crate::web::router())
+        // The customs desk (operators, the recipient's page /c/{token}).
+        .merge(crate::customs::router())
         .fallback(not_found)
+        // A successful write (events, shipments, channels) wakes the notification scheduler.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::notify::wake_on_write,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,
@@ -126,9 +138,41 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: the process is up and serving.
-async fn healthz() -> &'static str {
-    "ok"
+/// What `/healthz` answers.
+#[derive(Debug, serde::Serialize)]
+struct Health {
+    /// `ok`; `degraded` when a tracking source is down (the server still works: the other
+    /// sources keep polling); `down` when the database does not answer.
+    status: &'static str,
+    /// `ok` or `down`.
+    store: &'static str,
+    /// Each configured tracking source (none when no source is configured).
+    sources: Vec<crate::poll::SourceStatusView>,
+}
+
+/// `GET /healthz`: JSON health. 200 while the database answers (a source that is down makes it
+/// `degraded`, not failing: a load balancer must not pull a server because a carrier is
+/// down); 503 when the database does not answer within two seconds.
+async fn healthz(State(state): State<AppState>) -> Response {
+    use posylka_store::PollStore as _;
+    let store_ok = matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.store().ping()).await,
+        Ok(Ok(()))
+    );
+    let sources = state.polling().map(|p| p.health()).unwrap_or_default();
+    let (status, code) = if !store_ok {
+        ("down", axum::http::StatusCode::SERVICE_UNAVAILABLE)
+    } else if sources.iter().any(|s| !s.up) {
+        ("degraded", axum::http::StatusCode::OK)
+    } else {
+        ("ok", axum::http::StatusCode::OK)
+    };
+    let body = Health {
+        status,
+        store: if store_ok { "ok" } else { "down" },
+        sources,
+    };
+    (code, axum::Json(body)).into_response()
 }
 
 async fn not_found() -> Response {

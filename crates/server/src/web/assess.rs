@@ -6,9 +6,8 @@ use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use posylka_core::Milestone;
-use posylka_core::shipment::TrackingNumber;
 use posylka_store::ShipmentTimeline;
-use posylka_watchdog::{Config, Lang, Report, Severity, Subject, check};
+use posylka_watchdog::{Config, Lang, Report, Severity, check_stored};
 
 /// The watchdog's rules: the embedded defaults, read once.
 fn rules() -> &'static Config {
@@ -18,17 +17,7 @@ fn rules() -> &'static Config {
 
 /// What the watchdog says about `st` at `now`.
 pub(crate) fn report(st: &ShipmentTimeline, now: Timestamp) -> Report {
-    let numbers: Vec<TrackingNumber> = st
-        .shipment
-        .numbers
-        .iter()
-        .map(|link| link.number.clone())
-        .collect();
-    let mut subject = Subject::new(&numbers, &st.timeline, st.shipment.created_at);
-    if let Some(order) = &st.shipment.order {
-        subject = subject.with_order(order);
-    }
-    check(&subject, now, rules())
+    check_stored(st, now, rules())
 }
 
 /// How urgent a report is, for sorting the list: the most severe finding's severity (none

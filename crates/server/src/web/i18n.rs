@@ -199,6 +199,9 @@ mod tests {
             include_str!("../../templates/add.html"),
             include_str!("../../templates/added.html"),
             include_str!("../../templates/parcel.html"),
+            include_str!("../../templates/notifications.html"),
+            include_str!("notifications.rs"),
+            include_str!("../notify/render.rs"),
             include_str!("mod.rs"),
             include_str!("list.rs"),
             include_str!("add.rs"),
@@ -232,6 +235,10 @@ mod tests {
         keys.extend(["archived", "all"].map(|s| format!("filter-show-{s}")));
         keys.extend([400, 403, 404, 500].map(|s| format!("error-{s}")));
         keys.extend(["leg-through", "leg-first-mile", "leg-last-mile"].map(str::to_owned));
+        keys.extend(["email", "webhook", "telegram"].map(|k| format!("channel-kind-{k}")));
+        keys.extend(
+            ["created", "saved", "deleted", "enabled-notice"].map(|k| format!("channel-{k}")),
+        );
         for key in &keys {
             assert!(en.contains(key.as_str()), "{key} is used but not defined");
         }

@@ -113,6 +113,8 @@ struct ListPage {
     shows: Vec<Choice>,
     filtered: bool,
     added: Option<String>,
+    /// Tracking sources that are not answering now, in words.
+    sources_down: Option<String>,
     truncated: bool,
     /// How many pages there are, and which is shown, in words.
     pages: usize,
@@ -139,6 +141,18 @@ fn choices(
 }
 
 /// `GET /`.
+/// The notice naming the tracking sources that are down, if any.
+fn sources_down(state: &AppState, tr: super::i18n::Tr) -> Option<String> {
+    let down: Vec<String> = state
+        .polling()?
+        .health()
+        .into_iter()
+        .filter(|s| !s.up)
+        .map(|s| s.name)
+        .collect();
+    (!down.is_empty()).then(|| tr.args("sources-down-notice", &[("sources", &down.join(", "))]))
+}
+
 pub(crate) async fn page(
     State(state): State<AppState>,
     member: Member,
@@ -346,6 +360,7 @@ pub(crate) async fn page(
         shows,
         filtered: stage.is_some() || need.is_some() || shop.is_some() || show.is_some(),
         added: q.added.map(|n| tr.count("added-notice", i64::from(n))),
+        sources_down: sources_down(&state, tr),
         truncated,
     };
     html(&page)

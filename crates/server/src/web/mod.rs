@@ -2,7 +2,8 @@
 //!
 //! - [`router`]: `/` (the parcel list), `/login`, `/logout`, `/add` (paste any text, confirm
 //!   the numbers found), `/parcels/{id}` (timeline, findings with drafts, buyer protection,
-//!   ETA), `/lang/{code}` (the language switcher) and `/assets/*` (the one stylesheet and the
+//!   ETA), `/notifications` (channels: add, choose findings, enable again after failures,
+//!   test), `/lang/{code}` (the language switcher) and `/assets/*` (the one stylesheet and the
 //!   one small script, compiled into the binary: nothing is fetched from elsewhere).
 //! - Templates are askama files under `crates/server/templates/`, checked at compile time and
 //!   HTML-escaped; words come from Fluent files under `crates/server/locales/` ([`i18n`]);
@@ -15,15 +16,16 @@
 //! own stylesheet and script.
 
 mod add;
-mod assess;
+pub(crate) mod assess;
 mod assets;
-mod cookies;
-mod format;
-mod i18n;
+pub(crate) mod cookies;
+pub(crate) mod format;
+pub(crate) mod i18n;
 mod list;
 mod login;
+mod notifications;
 mod parcel;
-mod session;
+pub(crate) mod session;
 
 use askama::Template;
 use axum::Router;
@@ -49,6 +51,17 @@ pub fn router() -> Router<AppState> {
         .route("/parcels/{id}", get(parcel::page))
         .route("/parcels/{id}/archive", post(parcel::archive))
         .route("/parcels/{id}/contacted", post(parcel::contacted))
+        .route(
+            "/notifications",
+            get(notifications::page).post(notifications::create),
+        )
+        .route(
+            "/notifications/{id}/findings",
+            post(notifications::findings),
+        )
+        .route("/notifications/{id}/enable", post(notifications::enable))
+        .route("/notifications/{id}/test", post(notifications::test))
+        .route("/notifications/{id}/delete", post(notifications::delete))
         .route("/assets/{file}", get(assets::serve))
         .layer(axum::middleware::map_response(security_headers))
 }

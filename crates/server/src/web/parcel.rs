@@ -77,6 +77,8 @@ pub(crate) struct FindingBox {
     pub overdue: bool,
     /// The text to send to the seller or the marketplace (English), if any.
     pub draft: Option<String>,
+    /// Customs asks for identity data: link to the checklist (`/customs/checklist`).
+    pub customs_checklist: bool,
 }
 
 /// One source's report of an event: the carrier's own words.
@@ -190,6 +192,7 @@ fn build(member: &Member, st: &ShipmentTimeline, archived: bool, now: Timestamp)
             severity: f.severity.key(),
             severity_label: tr.args("severity", &[("severity", f.severity.key())]),
             title: tr.t(&format!("finding-{}", f.code.key())),
+            customs_checklist: f.code.key() == "customs_data_required",
             message: f.message(lang, zone),
             due: f.due_at.map(|due| {
                 format!(
