@@ -143,3 +143,19 @@ fn normalize_names_the_bad_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
 }
+
+#[test]
+fn id_names_a_bad_line_deep_in_a_large_input_and_writes_the_lines_before_it() {
+    // Big enough for two threads and several blocks: the line number must count across both.
+    let mut input = Vec::new();
+    for i in 0..40_000 {
+        input.extend_from_slice(format!("RB{i:09}GB\n").as_bytes());
+    }
+    input.extend_from_slice(b"RB123\xff456785GB\n");
+    input.extend_from_slice(b"RB123456785GB\n");
+    let out = posylka(&["id", "--json"], &input);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 40001"), "{err}");
+    assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 40_000);
+}

@@ -1,13 +1,15 @@
 //! `posylka id`: identify numbers given as arguments or one per line on stdin.
 //!
-//! Standard input is read in large blocks; a block big enough is split at a line end into two
-//! halves identified on two threads (each its own scratch), and the two outputs are written in
+//! Standard input is read in large blocks, cut at line ends into slices. A block big enough is
+//! shared by two threads that claim its slices one at a time (each thread its own scratch), so
+//! they finish the block together whatever its lines cost; the slices' outputs are written in
 //! input order. A few lines stay on one thread, so a one-number call pays no thread start.
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::Context as _;
 use tracknum::{Identification, identify_into, json::Verdict};
@@ -31,10 +33,70 @@ const BLOCK: usize = 1 << 16;
 /// a thread start (tens of microseconds) costs more than half the work saves.
 const PARALLEL_FROM: usize = 1 << 15;
 
-/// Work for the second thread: its half of a block, and the buffer for its output.
-type Job = (Vec<u8>, Vec<u8>);
-/// Done work: the buffers back, and where a line that is not UTF-8 stopped it.
-type Done = (Vec<u8>, Vec<u8>, Result<(), usize>);
+/// Bytes per slice, the unit the two threads claim (cut at the next line end): a few hundred
+/// lines, so claiming one costs nothing, and the thread that finishes last waits at most for
+/// one slice.
+const SLICE: usize = 1 << 12;
+
+/// A block shared by the two threads: its slices, each claimed once, and their outputs.
+#[derive(Debug, Default)]
+struct Batch {
+    input: Vec<u8>,
+    /// Slice `i` is `input[cuts[i]..cuts[i + 1]]`.
+    cuts: Vec<usize>,
+    /// Per slice, locked once by the thread that claimed it (so never contended).
+    outputs: Vec<Mutex<SliceOutput>>,
+    /// The next slice to claim.
+    next: AtomicUsize,
+}
+
+/// A slice's output, and where a line that is not UTF-8 stopped it.
+type SliceOutput = (Vec<u8>, Result<(), usize>);
+
+impl Batch {
+    /// Take `block` (whole lines) as the next work, reusing the buffers.
+    fn fill(&mut self, block: &[u8]) {
+        self.input.clear();
+        self.input.extend_from_slice(block);
+        self.cuts.clear();
+        self.cuts.push(0);
+        let mut at = 0;
+        while at < block.len() {
+            let from = (at + SLICE).min(block.len());
+            at = block[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(block.len(), |i| from + i + 1);
+            self.cuts.push(at);
+        }
+        let slices = self.cuts.len() - 1;
+        if self.outputs.len() < slices {
+            self.outputs
+                .resize_with(slices, || Mutex::new((Vec::new(), Ok(()))));
+        }
+        self.next.store(0, Ordering::Relaxed);
+    }
+
+    fn slices(&self) -> usize {
+        self.cuts.len() - 1
+    }
+
+    /// Identify slices until none is left to claim.
+    fn work(&self, render: &Render) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.slices() {
+                return;
+            }
+            let mut slot = self.outputs[i]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let (out, done) = &mut *slot;
+            out.clear();
+            *done = render.lines(&self.input[self.cuts[i]..self.cuts[i + 1]], out);
+        }
+    }
+}
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
@@ -55,55 +117,48 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut blocks = Blocks::new(io::stdin().lock());
     std::thread::scope(|scope| {
-        // The second thread, started with the first block worth splitting; it stops when
-        // `to_worker` is dropped at the end.
-        let mut worker: Option<(SyncSender<Job>, Receiver<Done>)> = None;
-        let (mut first_in, mut first, mut second) = (Vec::new(), Vec::new(), Vec::new());
-        // Lines before the current block, to name a bad line.
+        // The second thread, started at the first block big enough: it is handed each batch
+        // and hands it back when it has no slice left to claim.
+        let mut worker: Option<(SyncSender<Arc<Batch>>, Receiver<()>)> = None;
+        let mut batch = Arc::new(Batch::default());
         let mut lines_before = 0usize;
         while let Some(block) = blocks.next_block().context("reading standard input")? {
-            second.clear();
-            let (done_a, a_len, done_b) = if block.len() < PARALLEL_FROM {
-                first.clear();
-                (render.lines(block, &mut first), block.len(), Ok(()))
+            let filling = Arc::get_mut(&mut batch)
+                .ok_or_else(|| anyhow::anyhow!("the second identifying thread kept a block"))?;
+            filling.fill(block);
+            if block.len() < PARALLEL_FROM {
+                batch.work(&render);
             } else {
-                let (a, b) = split_at_line(block);
                 let (to_worker, from_worker) = worker.get_or_insert_with(|| {
-                    let (to_worker, jobs) = sync_channel::<Job>(1);
-                    let (results, from_worker) = sync_channel::<Done>(1);
+                    let (to_worker, batches) = sync_channel::<Arc<Batch>>(1);
+                    let (finished, from_worker) = sync_channel::<()>(1);
                     let render = &render;
                     scope.spawn(move || {
-                        for (input, mut output) in jobs {
-                            output.clear();
-                            let done = render.lines(&input, &mut output);
-                            if results.send((input, output, done)).is_err() {
+                        for batch in batches {
+                            batch.work(render);
+                            drop(batch);
+                            if finished.send(()).is_err() {
                                 break;
                             }
                         }
                     });
                     (to_worker, from_worker)
                 });
-                first_in.clear();
-                first_in.extend_from_slice(a);
-                to_worker
-                    .send((std::mem::take(&mut first_in), std::mem::take(&mut first)))
-                    .map_err(|_| anyhow::anyhow!("the second identifying thread stopped"))?;
-                let done_b = render.lines(b, &mut second);
-                let (input, output, done_a) = from_worker
-                    .recv()
-                    .map_err(|_| anyhow::anyhow!("the second identifying thread stopped"))?;
-                (first_in, first) = (input, output);
-                (done_a, a.len(), done_b)
-            };
-            out.write_all(&first)?;
-            if let Err(bad) = done_a {
-                out.flush()?;
-                return Err(not_utf8(lines_before + bad));
+                let stopped = || anyhow::anyhow!("the second identifying thread stopped");
+                to_worker.send(Arc::clone(&batch)).map_err(|_| stopped())?;
+                batch.work(&render);
+                from_worker.recv().map_err(|_| stopped())?;
             }
-            out.write_all(&second)?;
-            if let Err(bad) = done_b {
-                out.flush()?;
-                return Err(not_utf8(lines_before + count_lines(&block[..a_len]) + bad));
+            for i in 0..batch.slices() {
+                let slot = batch.outputs[i]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                out.write_all(&slot.0)?;
+                if let Err(bad) = slot.1 {
+                    out.flush()?;
+                    let before = count_lines(&batch.input[..batch.cuts[i]]);
+                    return Err(not_utf8(lines_before + before + bad));
+                }
             }
             lines_before += count_lines(block);
         }
@@ -121,15 +176,6 @@ fn count_lines(text: &[u8]) -> usize {
 }
 
 /// `block` cut after the line end nearest its middle (all in the first half if it has none).
-fn split_at_line(block: &[u8]) -> (&[u8], &[u8]) {
-    let middle = block.len() / 2;
-    let cut = block[middle..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(block.len(), |i| middle + i + 1);
-    block.split_at(cut)
-}
-
 /// How verdicts are written; shared by both threads.
 struct Render {
     json: bool,
@@ -322,12 +368,43 @@ mod tests {
     }
 
     #[test]
-    fn a_block_splits_after_a_line_end() {
-        assert_eq!(
-            split_at_line(b"aaaa\nbb\ncc"),
-            (&b"aaaa\nbb\n"[..], &b"cc"[..])
-        );
-        assert_eq!(split_at_line(b"abc"), (&b"abc"[..], &b""[..]));
+    fn two_threads_sharing_a_block_write_what_one_thread_writes() {
+        let render = Render {
+            json: true,
+            today: OnceLock::new(),
+        };
+        let mut block = String::new();
+        for i in 0..5_000 {
+            block.push_str(&format!("RB{i:09}GB\n"));
+            if i % 777 == 0 {
+                block.push_str(&"9".repeat(SLICE + 3));
+                block.push('\n');
+            }
+        }
+        let mut alone = Vec::new();
+        assert_eq!(render.lines(block.as_bytes(), &mut alone), Ok(()));
+
+        let mut batch = Batch::default();
+        for _ in 0..2 {
+            // Filled twice: the second fill reuses the first one's buffers.
+            batch.fill(block.as_bytes());
+            assert!(batch.slices() > 10, "{} slices", batch.slices());
+            for pair in batch.cuts.windows(2) {
+                assert!(pair[0] < pair[1]);
+                assert_eq!(block.as_bytes()[pair[1] - 1], b'\n');
+            }
+            std::thread::scope(|scope| {
+                scope.spawn(|| batch.work(&render));
+                batch.work(&render);
+            });
+            let mut shared = Vec::new();
+            for slot in &batch.outputs[..batch.slices()] {
+                let slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+                assert_eq!(slot.1, Ok(()));
+                shared.extend_from_slice(&slot.0);
+            }
+            assert_eq!(shared, alone);
+        }
     }
 
     #[test]
