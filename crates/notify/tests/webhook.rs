@@ -85,10 +85,12 @@ async fn serve(rx: Receiver) -> String {
     format!("http://{addr}/hook")
 }
 
+/// A notifier that may reach the receivers these tests run on loopback.
 fn notifier(max_retries: u32, disable_after: u32) -> Notifier {
     Notifier::new(NotifierConfig {
         retry: fast_retries(max_retries),
         disable_after_failures: disable_after,
+        allow_private_webhooks: true,
         ..NotifierConfig::default()
     })
     .expect("notifier")
@@ -351,4 +353,47 @@ async fn https_endpoints_are_reached_over_tls() {
     let bytes = first.await.expect("listener");
     assert_eq!(bytes[0], 0x16, "TLS handshake record");
     assert_eq!(bytes[1], 0x03, "TLS major version");
+}
+
+#[tokio::test]
+async fn by_default_a_webhook_on_this_host_is_refused_before_anything_is_sent() {
+    let rx = Receiver::default();
+    let url = serve(rx.clone()).await;
+    let port = url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/hook");
+    let guarded = Notifier::new(NotifierConfig {
+        retry: fast_retries(3),
+        ..NotifierConfig::default()
+    })
+    .expect("notifier");
+    let n = notification();
+    for (url, attempts) in [
+        // An address literal: refused without a connection attempt.
+        (url.clone(), 0),
+        (format!("http://[::ffff:127.0.0.1]:{port}/hook"), 0),
+        // A name resolving to loopback: the resolver drops the address; not retried.
+        (format!("http://localhost:{port}/hook"), 1),
+    ] {
+        match guarded.send(&target(&url), &n).await {
+            Err(DeliveryError::Rejected {
+                attempts: made,
+                blame,
+                detail,
+                ..
+            }) => {
+                assert_eq!(made, attempts, "{url}");
+                assert_eq!(blame, Blame::Channel, "{url}");
+                assert!(detail.contains("not a public address"), "{url}: {detail}");
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    assert!(rx.received().is_empty(), "a request reached the receiver");
+    // The same receiver is reached when the operator allows private targets.
+    notifier(0, 5)
+        .send(&target(&url), &n)
+        .await
+        .expect("delivered when allowed");
+    assert_eq!(rx.received().len(), 1);
 }

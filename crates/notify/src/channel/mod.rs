@@ -12,6 +12,7 @@
 //! contains them, nor recipients' addresses or chat ids.
 
 mod email;
+pub mod reach;
 mod telegram;
 pub mod webhook;
 
@@ -467,6 +468,10 @@ pub struct NotifierConfig {
     pub http_timeout_secs: u64,
     /// Consecutive failed deliveries (the channel's fault) that disable a channel.
     pub disable_after_failures: u32,
+    /// Let webhooks reach this host and private networks. Off by default: webhook URLs come
+    /// from users, who could otherwise make the server probe internal services (see
+    /// [`reach`]). Turn it on for a receiver on the local network, or in tests.
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for NotifierConfig {
@@ -477,6 +482,7 @@ impl Default for NotifierConfig {
             retry: RetryPolicy::default(),
             http_timeout_secs: 10,
             disable_after_failures: 5,
+            allow_private_webhooks: false,
         }
     }
 }
@@ -512,7 +518,11 @@ pub struct Notifier {
 }
 
 struct Inner {
+    /// For the operator's services (the Telegram API).
     http: reqwest::Client,
+    /// For users' webhooks: reaches public addresses only, unless private ones are allowed.
+    webhooks: reqwest::Client,
+    allow_private_webhooks: bool,
     smtp: Option<email::Smtp>,
     telegram: Option<telegram::Bot>,
     retry: RetryPolicy,
@@ -535,7 +545,9 @@ impl Notifier {
     /// (rustls with ring and the Mozilla roots; redirects are not followed, so a
     /// webhook cannot bounce the signed body elsewhere) and the SMTP transport.
     pub fn new(config: NotifierConfig) -> Result<Self, ConfigError> {
-        let http = http_client(Duration::from_secs(config.http_timeout_secs.max(1)))?;
+        let timeout = Duration::from_secs(config.http_timeout_secs.max(1));
+        let http = http_client(timeout, false)?;
+        let webhooks = http_client(timeout, !config.allow_private_webhooks)?;
         let smtp = config.smtp.as_ref().map(email::Smtp::new).transpose()?;
         let telegram = config
             .telegram
@@ -545,6 +557,8 @@ impl Notifier {
         Ok(Notifier {
             inner: Arc::new(Inner {
                 http,
+                webhooks,
+                allow_private_webhooks: config.allow_private_webhooks,
                 smtp,
                 telegram,
                 retry: config.retry,
@@ -573,7 +587,10 @@ impl Notifier {
                 smtp.send(to, notification, &inner.retry).await
             }
             ChannelTarget::Webhook(hook) => {
-                webhook::send(&inner.http, hook, notification, &inner.retry).await
+                if !inner.allow_private_webhooks {
+                    webhook::check_literal_host(hook)?;
+                }
+                webhook::send(&inner.webhooks, hook, notification, &inner.retry).await
             }
             ChannelTarget::Telegram(chat) => {
                 let bot = inner
@@ -613,7 +630,8 @@ impl Notifier {
     }
 }
 
-fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
+/// The HTTP client; with `public_only`, host names resolve to public addresses only.
+fn http_client(timeout: Duration, public_only: bool) -> Result<reqwest::Client, ConfigError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -622,7 +640,11 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
         .map_err(|e| ConfigError::Http(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if public_only {
+        builder = builder.dns_resolver(reach::PublicOnly);
+    }
+    builder
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -693,6 +715,21 @@ where
 
 /// Classifies a reqwest error of one attempt (no URL in the text).
 fn http_attempt_error(error: reqwest::Error, blame: Blame) -> AttemptError {
+    // A host that resolves only to private addresses: permanent, and the reason is the user's
+    // to read.
+    let mut source = std::error::Error::source(&error);
+    while let Some(e) = source {
+        if let Some(refused) = e.downcast_ref::<reach::NotPublic>() {
+            return AttemptError {
+                temporary: false,
+                status: None,
+                blame,
+                detail: refused.to_string(),
+                retry_after: None,
+            };
+        }
+        source = e.source();
+    }
     let temporary =
         error.is_timeout() || error.is_connect() || error.is_request() || error.is_body();
     let status = error.status().map(|s| s.as_u16());

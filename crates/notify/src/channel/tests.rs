@@ -145,7 +145,7 @@ fn debug_and_display_never_show_secrets_or_personal_data() {
     };
     let notifier = Notifier::new(config.clone()).expect("valid config");
     let hook = ChannelTarget::webhook(
-        "https://hooks.example.org/private/path?key=abc",
+        "https://hooks.example.org/hidden/path?key=abc",
         SecretString::from(HOOK_SECRET),
     )
     .expect("webhook");
@@ -172,7 +172,7 @@ fn debug_and_display_never_show_secrets_or_personal_data() {
             "login-name",
             "anna.ivanova",
             "987654321",
-            "private",
+            "hidden",
             "key=abc",
         ] {
             assert!(!text.contains(secret), "{secret:?} shown in {text}");

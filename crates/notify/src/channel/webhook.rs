@@ -104,6 +104,31 @@ pub fn verify(
         .map_err(|_| VerifyError::Mismatch)
 }
 
+/// Refuses a webhook whose URL names a non-public address literally (names are checked by the
+/// client's resolver, [`super::reach::PublicOnly`]). Nothing is sent, and no retry would help.
+pub(super) fn check_literal_host(target: &WebhookTarget) -> Result<(), DeliveryError> {
+    // An IPv6 literal comes bracketed; a name does not parse as an address.
+    let host = target.url.host_str().unwrap_or_default();
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    let Ok(ip) = literal.parse::<std::net::IpAddr>() else {
+        return Ok(());
+    };
+    if super::reach::is_public(ip) {
+        return Ok(());
+    }
+    Err(DeliveryError::Rejected {
+        transport: Transport::Webhook,
+        status: None,
+        attempts: 0,
+        blame: Blame::Channel,
+        detail: super::reach::NotPublic {
+            host: ip.to_string(),
+            resolved: false,
+        }
+        .to_string(),
+    })
+}
+
 /// Sends one notification to a webhook, with retries.
 pub(super) async fn send(
     client: &reqwest::Client,

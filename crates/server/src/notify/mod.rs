@@ -64,6 +64,10 @@ pub struct NotifyConfig {
     /// Failed deliveries in a row (the channel's fault) that disable a channel.
     #[serde(default = "default_disable_after")]
     pub disable_after_failures: u32,
+    /// Let users' webhooks reach this host and private networks. Off: a webhook URL may only
+    /// reach public addresses, so users cannot make the server probe internal services.
+    #[serde(default)]
+    pub allow_private_webhooks: bool,
     /// Default reminder lead times before a finding's deadline, in hours.
     #[serde(default = "default_reminder_hours")]
     pub reminder_hours: Vec<u32>,
@@ -124,6 +128,7 @@ impl Default for NotifyConfig {
             retry: RetryPolicy::default(),
             http_timeout_secs: default_http_timeout(),
             disable_after_failures: default_disable_after(),
+            allow_private_webhooks: false,
             reminder_hours: default_reminder_hours(),
             poll_secs: default_poll(),
             outbox_backoff_ms: default_backoff(),
@@ -162,6 +167,7 @@ impl NotifyRuntime {
             retry: config.retry.clone(),
             http_timeout_secs: config.http_timeout_secs,
             disable_after_failures: config.disable_after_failures,
+            allow_private_webhooks: config.allow_private_webhooks,
         })
         .map_err(|e| format!("notify.{e}"));
         let sealer = config
