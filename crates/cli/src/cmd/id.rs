@@ -69,10 +69,9 @@ impl Batch {
                 .map_or(block.len(), |i| from + i + 1);
             self.cuts.push(at);
         }
-        let slices = self.cuts.len() - 1;
-        if self.outputs.len() < slices {
+        if self.outputs.len() < self.slices() {
             self.outputs
-                .resize_with(slices, || Mutex::new((Vec::new(), Ok(()))));
+                .resize_with(self.slices(), || Mutex::new((Vec::new(), Ok(()))));
         }
         self.next.store(0, Ordering::Relaxed);
     }
@@ -175,7 +174,6 @@ fn count_lines(text: &[u8]) -> usize {
     text.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// `block` cut after the line end nearest its middle (all in the first half if it has none).
 /// How verdicts are written; shared by both threads.
 struct Render {
     json: bool,
