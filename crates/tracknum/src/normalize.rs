@@ -273,7 +273,7 @@ pub(crate) fn to_ascii(ch: char) -> Option<u8> {
 }
 
 /// The Latin letter a Cyrillic look-alike stands for (either case).
-pub(crate) fn cyrillic_lookalike(ch: char) -> Option<u8> {
+pub(crate) const fn cyrillic_lookalike(ch: char) -> Option<u8> {
     Some(match ch {
         'А' | 'а' => b'A',
         'В' | 'в' => b'B',

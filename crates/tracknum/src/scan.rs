@@ -7,8 +7,9 @@
 //! inside longer words, URLs' ids or serials.
 //!
 //! Speed comes from where the work is skipped: every number has at least seven digits, so the
-//! scanner jumps from digit to digit (a branch-free check of 32 bytes at a time) and looks at a
-//! run only when its digits could make a number. Candidates spanning several tokens must contain
+//! scanner jumps from digit to digit (a branch-free check of 8 bytes at a time) and looks at a
+//! run only when its digits could make a number; a run's look ends at the first word that
+//! cannot be a piece of a number (no digit, no capital), since no number spans such a word. Candidates spanning several tokens must contain
 //! a letter (phone numbers, dates and prices are digit groups), and a weak all-digit hit (no
 //! check digit, no distinctive prefix) needs a tracking word such as "трек", "tracking" or
 //! "运单" in the 64 bytes before it.
@@ -16,7 +17,9 @@
 //! [`Scanner`] takes the text in chunks of any size and keeps only a small tail between them,
 //! so memory stays flat whatever the input's size.
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 use crate::catalog::Kind;
 use crate::identify::{Identification, NumberKind, identify_normalized_into};
@@ -174,12 +177,19 @@ impl Scanner {
         self.tokens.clear();
         let mut i = start;
         while self.tokens.len() < MAX_TOKENS {
-            let word_end = word_end(text, i);
-            if word_end == i {
-                break;
+            if token_char(text, i).is_none() {
+                break; // an empty word
             }
-            match next_token(text, i) {
-                Some(tok) if tok.end <= word_end => {
+            // A token lies inside its word; the word goes on past it only when Cyrillic
+            // letters are glued to it, so the word's end is looked for only then.
+            let token = next_token(text, i);
+            let word_end = match &token {
+                Some(tok) if token_char(text, tok.end).is_none() => tok.end,
+                Some(tok) => word_end(text, tok.end),
+                None => word_end(text, i),
+            };
+            match token {
+                Some(tok) => {
                     if tok.start > i {
                         // Not joinable with what came before: past the trigger the run is
                         // over; before it, the run starts again here.
@@ -198,8 +208,8 @@ impl Scanner {
                         }
                     }
                 }
-                _ if word_end > trigger => break,
-                _ => self.tokens.clear(),
+                None if word_end > trigger => break,
+                None => self.tokens.clear(),
             }
             match separator_len(text, word_end) {
                 Some(n) if token_char(text, word_end + n).is_some() => i = word_end + n,
@@ -303,11 +313,10 @@ fn find_digit(hay: &[u8], from: usize) -> Option<usize> {
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        if has_digit(u64::from_le_bytes(word)) {
-            return chunk
-                .iter()
-                .position(u8::is_ascii_digit)
-                .map(|p| offset + p);
+        let mask = digit_mask(u64::from_le_bytes(word));
+        if mask != 0 {
+            // Little-endian: the lowest marked byte comes first in the text.
+            return Some(offset + mask.trailing_zeros() as usize / 8);
         }
         offset += 8;
     }
@@ -319,7 +328,14 @@ fn find_digit(hay: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Whether any of the eight bytes is an ASCII digit (0x30..=0x39), without a branch per byte.
+#[cfg(test)]
 fn has_digit(x: u64) -> bool {
+    digit_mask(x) != 0
+}
+
+/// The high bit of each byte of `x` that is an ASCII digit (0x30..=0x39) set, with no branch
+/// per byte. Bytes above the first digit may be marked wrongly; the lowest mark is exact.
+fn digit_mask(x: u64) -> u64 {
     const LO: u64 = 0x0F0F_0F0F_0F0F_0F0F;
     const THREES: u64 = 0x3030_3030_3030_3030;
     const SIXES: u64 = 0x0606_0606_0606_0606;
@@ -331,8 +347,9 @@ fn has_digit(x: u64) -> bool {
     let high_not_three = (x & !LO) ^ THREES;
     let low_over_nine = ((x & LO) + SIXES) & TENS;
     let m = high_not_three | low_over_nine;
-    // The classic "has a zero byte" test: exact for whether one exists.
-    (m.wrapping_sub(ONES) & !m & HIGHS) != 0
+    // The classic "has a zero byte" test: a borrow only runs upwards from a zero byte, so the
+    // lowest mark is a true zero.
+    m.wrapping_sub(ONES) & !m & HIGHS
 }
 
 /// What a quick look at a run's bytes tells.
@@ -370,24 +387,44 @@ fn run_digits(text: &[u8], start: usize, trigger: usize) -> RunSummary {
             break;
         }
         let b = text[i];
-        if b.is_ascii_digit() {
-            digits += 1;
-            has_digit = true;
-            i += 1;
-        } else if b.is_ascii_alphabetic() {
-            letters += 1;
-            has_capital |= b.is_ascii_uppercase();
-            i += 1;
-        } else if b == 0xD0 || b == 0xD1 {
-            letters += 1;
-            // Cyrillic capitals are U+0400..U+042F: lead 0xD0, then 0x80..0xAF.
-            has_capital |= b == 0xD0 && text.get(i + 1).is_some_and(|&c| c <= 0xAF);
-            i += 2;
-        } else if let Some(n) = separator_len(text, i) {
+        match CLASS[usize::from(b)] {
+            DIGIT => {
+                digits += 1;
+                has_digit = true;
+                i += 1;
+                continue;
+            }
+            LOWER => {
+                letters += 1;
+                i += 1;
+                continue;
+            }
+            UPPER => {
+                letters += 1;
+                has_capital = true;
+                i += 1;
+                continue;
+            }
+            CYRILLIC_LEAD => {
+                letters += 1;
+                // Cyrillic capitals are U+0400..U+042F: lead 0xD0, then 0x80..0xAF.
+                has_capital |= b == 0xD0 && text.get(i + 1).is_some_and(|&c| c <= 0xAF);
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(n) = separator_len(text, i) {
             if !text
                 .get(i + n)
                 .is_some_and(|&c| c.is_ascii_alphanumeric() || c == 0xD0 || c == 0xD1)
             {
+                break;
+            }
+            if !(has_digit || has_capital) && word_start > trigger {
+                // A word without a digit or a capital is no piece of a number, so no number
+                // holding the trigger reaches past it: the run ends for this look.
+                i = word_start;
                 break;
             }
             longest_token = longest_token.max(i - word_start);
@@ -402,6 +439,16 @@ fn run_digits(text: &[u8], start: usize, trigger: usize) -> RunSummary {
         }
     }
     let end = i.min(text.len());
+    if word_start > trigger && !(has_digit || has_capital) {
+        // The run's last word is no piece either (see above).
+        return RunSummary {
+            end: word_start,
+            digits,
+            piece_letters,
+            longest_token,
+            ended: true,
+        };
+    }
     if has_digit || has_capital {
         piece_letters += letters;
     }
@@ -416,24 +463,80 @@ fn run_digits(text: &[u8], start: usize, trigger: usize) -> RunSummary {
 
 /// A character that can be part of a token at `i`: (its ASCII form or 0 for other Cyrillic
 /// letters, its byte length).
+#[inline]
 fn token_char(text: &[u8], i: usize) -> Option<(u8, usize)> {
     let b = *text.get(i)?;
-    if b.is_ascii_alphanumeric() {
-        return Some((b.to_ascii_uppercase(), 1));
+    let upper = TOKEN_ASCII[usize::from(b)];
+    if upper != 0 {
+        return Some((upper, 1));
     }
     if b == 0xD0 || b == 0xD1 {
         let c = *text.get(i + 1)?;
         if (0x80..=0xBF).contains(&c) {
-            let code = (u32::from(b & 0x1F) << 6) | u32::from(c & 0x3F);
-            // Cyrillic letters: the block U+0400..U+04FF less its signs U+0482..U+0489.
-            if !(0x482..=0x489).contains(&code) {
-                let ch = char::from_u32(code)?;
-                return Some((cyrillic_lookalike(ch).unwrap_or(0), 2));
-            }
+            return Some((CYRILLIC[usize::from(b & 1) * 64 + usize::from(c & 0x3F)], 2));
         }
     }
     None
 }
+
+/// Per byte: its uppercase form if it is an ASCII letter or digit, else 0. The hot loops look
+/// a byte up once instead of testing ranges.
+const TOKEN_ASCII: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = byte.to_ascii_uppercase();
+        }
+        b += 1;
+    }
+    table
+};
+
+/// The letters U+0400..U+047F (lead byte 0xD0 or 0xD1, then 0x80..0xBF), indexed by the lead's
+/// low bit and the second byte's low six bits: the Latin look-alike, or 0.
+const CYRILLIC: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        // 0xD0 gives U+0400 + low bits, 0xD1 gives U+0440 + low bits.
+        if let Some(ch) = char::from_u32(0x400 + i as u32)
+            && let Some(latin) = cyrillic_lookalike(ch)
+        {
+            table[i] = latin;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// Byte classes for [`run_digits`]: one lookup instead of a chain of range tests.
+const DIGIT: u8 = 1;
+const LOWER: u8 = 2;
+const UPPER: u8 = 3;
+const CYRILLIC_LEAD: u8 = 4;
+const OTHER: u8 = 0;
+const CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_digit() {
+            DIGIT
+        } else if byte.is_ascii_lowercase() {
+            LOWER
+        } else if byte.is_ascii_uppercase() {
+            UPPER
+        } else if byte == 0xD0 || byte == 0xD1 {
+            CYRILLIC_LEAD
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Where the word holding byte `i` starts (not before `floor`).
 fn word_start(text: &[u8], i: usize, floor: usize) -> usize {
@@ -469,12 +572,23 @@ fn run_start(text: &[u8], word: usize, floor: usize) -> usize {
             break;
         }
         let prev = word_start(text, s - sep, floor);
-        if prev == s - sep || s - sep - prev > 8 {
+        if prev == s - sep || s - sep - prev > 8 || !may_be_piece(&text[prev..s - sep]) {
             break;
         }
         s = prev;
     }
     s
+}
+
+/// Whether a word can be a piece of a number written with spaces: it has a digit or a capital
+/// letter (ASCII, or Cyrillic U+0400..U+042F). [`plausible_pieces`] wants a digit in a middle
+/// piece and capitals in a letters-only end piece, so a number never spans any other word.
+fn may_be_piece(word: &[u8]) -> bool {
+    word.iter().enumerate().any(|(i, &b)| {
+        b.is_ascii_digit()
+            || b.is_ascii_uppercase()
+            || (b == 0xD0 && word.get(i + 1).is_some_and(|&c| (0x80..=0xAF).contains(&c)))
+    })
 }
 
 /// Where the word starting at `i` ends.
@@ -527,29 +641,33 @@ fn read_token(text: &[u8], start: usize) -> Token {
     let mut i = start;
     let (mut digits, mut letters) = (0, 0);
     let mut capitals = true;
-    while let Some((c, n)) = token_char(text, i) {
-        if n == 2 {
-            // Stop before a Cyrillic word glued to the end ("RB...GBпришла").
-            let (cyr, foreign, _) = cyrillic_stretch(text, i);
-            if cyr > 2 || foreign {
+    while let Some(&b) = text.get(i) {
+        let upper = TOKEN_ASCII[usize::from(b)];
+        if upper != 0 {
+            if !norm.push(upper) {
                 break;
             }
+            if b.is_ascii_digit() {
+                digits += 1;
+            } else {
+                letters += 1;
+                capitals &= b.is_ascii_uppercase();
+            }
+            i += 1;
+            continue;
         }
-        if c == 0 || !norm.push(c) {
+        let Some((c, 2)) = token_char(text, i) else {
+            break;
+        };
+        // Stop before a Cyrillic word glued to the end ("RB...GBпришла").
+        let (cyr, foreign, _) = cyrillic_stretch(text, i);
+        if cyr > 2 || foreign || !norm.push(c) {
             break;
         }
-        if c.is_ascii_digit() {
-            digits += 1;
-        } else {
-            letters += 1;
-            // ASCII: the byte itself; Cyrillic capitals are U+0400..U+042F (lead 0xD0, 0x80..0xAF).
-            capitals &= if n == 1 {
-                text[i].is_ascii_uppercase()
-            } else {
-                text[i] == 0xD0 && text[i + 1] <= 0xAF
-            };
-        }
-        i += n;
+        letters += 1;
+        // Cyrillic capitals are U+0400..U+042F (lead 0xD0, then 0x80..0xAF).
+        capitals &= b == 0xD0 && text[i + 1] <= 0xAF;
+        i += 2;
     }
     Token {
         start,
@@ -599,12 +717,36 @@ const TRACKING_WORDS: &[&str] = &[
     "跟踪",
 ];
 
+/// Whether a tracking word stands in the [`CONTEXT`] bytes before `start`, in any case.
 fn has_tracking_word(text: &[u8], start: usize) -> bool {
-    let from = start.saturating_sub(CONTEXT);
-    let window = String::from_utf8_lossy(&text[from..start]).to_lowercase();
-    TRACKING_WORDS
-        .iter()
-        .any(|w| memmem::find(window.as_bytes(), w.as_bytes()).is_some())
+    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::new(TRACKING_WORDS).expect("the tracking words are a valid pattern set")
+    });
+    let window = &text[start.saturating_sub(CONTEXT)..start];
+    // Lowercased in place of `str::to_lowercase`: ASCII and the Cyrillic capitals are all the
+    // words need, and a fixed buffer allocates nothing. A character cut at the window's start
+    // leaves stray continuation bytes, which no word begins with.
+    let mut lower = [0u8; CONTEXT];
+    let mut i = 0;
+    while i < window.len() {
+        let b = window[i];
+        match (b, window.get(i + 1)) {
+            (0xD0, Some(&c @ 0x80..=0xAF)) => {
+                // U+0400..U+040F -> U+0450.., U+0410..U+041F -> U+0430.., U+0420.. -> U+0440..
+                (lower[i], lower[i + 1]) = match c {
+                    0x80..=0x8F => (0xD1, c + 0x10),
+                    0x90..=0x9F => (0xD0, c + 0x20),
+                    _ => (0xD1, c - 0x20),
+                };
+                i += 2;
+            }
+            _ => {
+                lower[i] = b.to_ascii_lowercase();
+                i += 1;
+            }
+        }
+    }
+    WORDS.is_match(&lower[..window.len()])
 }
 
 #[cfg(test)]
@@ -654,6 +796,42 @@ mod tests {
             hits("UPS 1Z 999 AA1 01 2345 6784 ok"),
             ["1Z 999 AA1 01 2345 6784"]
         );
+    }
+
+    #[test]
+    fn tracking_words_count_in_any_case() {
+        // A CDEK number has no check digit: it needs a tracking word before it.
+        assert!(hits("номер 1234567890 пришёл").is_empty());
+        for text in [
+            "трек 1234567890",
+            "ТРЕК-НОМЕР: 1234567890",
+            "Трек 1234567890",
+            "TRACKING 1234567890",
+            "СДЭК накладная 1234567890",
+            "运单号 1234567890",
+        ] {
+            assert_eq!(hits(text), ["1234567890"], "{text}");
+        }
+        // Only the 64 bytes before the number count; a word cut at the window's start does not.
+        let far = format!("трек {} 1234567890", "x".repeat(CONTEXT));
+        assert!(hits(&far).is_empty());
+    }
+
+    #[test]
+    fn a_run_is_looked_at_up_to_a_word_that_is_no_piece() {
+        let text = b"RB 1234 5678 5GB is here";
+        let run = run_digits(text, 0, 3);
+        assert_eq!(run.end, 17, "the look stops before \"is\"");
+        assert_eq!(run.digits, 9);
+        assert!(run.ended);
+        // Capitals and digits go on: "GB" and "7" are possible pieces.
+        let run = run_digits(b"12 AB 7 x", 0, 0);
+        assert_eq!(run.end, 8);
+        // Before the trigger, the look steps back over possible pieces only.
+        assert_eq!(run_start(b"RB 1234", 3, 0), 0);
+        assert_eq!(run_start(b"my 1234", 3, 0), 3);
+        assert_eq!(run_start("УК 1234".as_bytes(), 5, 0), 0);
+        assert_eq!(run_start("ук 1234".as_bytes(), 5, 0), 5);
     }
 
     #[test]
