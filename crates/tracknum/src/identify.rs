@@ -243,6 +243,14 @@ impl Identification {
         self.candidates.first()
     }
 
+    /// Becomes a copy of `other`, reusing this verdict's vectors.
+    pub(crate) fn copy_from(&mut self, other: &Identification) {
+        self.number = other.number;
+        self.candidates.clone_from(&other.candidates);
+        self.problems.clone_from(&other.problems);
+        self.kind = other.kind;
+    }
+
     fn clear(&mut self) {
         self.number = None;
         self.candidates.clear();

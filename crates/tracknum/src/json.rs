@@ -22,7 +22,7 @@ use serde::ser::{Error as _, Serialize, Serializer};
 
 use crate::catalog::{Carrier, Format, Kind};
 use crate::identify::{Candidate, Identification, NumberKind, Problem};
-use crate::normalize::NormalizeError;
+use crate::normalize::{NormalizeError, Normalized};
 
 /// A verdict as JSON.
 #[derive(Debug, Clone, Copy)]
@@ -40,13 +40,58 @@ pub struct Verdict<'a> {
 impl Verdict<'_> {
     /// Append the verdict as one JSON object (no newline) to `out`.
     pub fn write(&self, out: &mut Vec<u8>) {
-        let id = self.identification;
+        self.write_head(out);
+        self.write_body(out);
+    }
+
+    /// [`Verdict::write`], with the part that depends on the number alone (everything after
+    /// the input and the offset) copied from `recent` when the number was among the last few
+    /// written. `identification` must be the library's verdict on its number (from
+    /// [`crate::identify`] or a [`crate::Scanner`] hit), as the copy is keyed by the number.
+    ///
+    /// A message names its numbers more than once (subject, body, tracking link), and
+    /// rendering a verdict is most of the cost of writing a scan hit.
+    pub fn write_reusing(&self, out: &mut Vec<u8>, recent: &mut RecentBodies) {
+        self.write_head(out);
+        let Some(number) = self.identification.number else {
+            self.write_body(out);
+            return;
+        };
+        if let Some((.., body)) = recent
+            .entries
+            .iter()
+            .find(|(n, today, _)| *n == number && *today == self.today)
+        {
+            out.extend_from_slice(body);
+            return;
+        }
+        let start = out.len();
+        self.write_body(out);
+        let body = &out[start..];
+        if recent.entries.len() < RECENT_BODIES {
+            recent.entries.push((number, self.today, body.to_vec()));
+        } else {
+            let slot = &mut recent.entries[recent.next];
+            (slot.0, slot.1) = (number, self.today);
+            slot.2.clear();
+            slot.2.extend_from_slice(body);
+            recent.next = (recent.next + 1) % RECENT_BODIES;
+        }
+    }
+
+    /// `{"input": ..., "offset": ...`
+    fn write_head(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"input\":");
         string(out, self.input);
         if let Some(offset) = self.offset {
             out.extend_from_slice(b",\"offset\":");
             unsigned(out, offset);
         }
+    }
+
+    /// From `,"number":` to the closing brace: what depends on the verdict alone.
+    fn write_body(&self, out: &mut Vec<u8>) {
+        let id = self.identification;
         out.extend_from_slice(b",\"number\":");
         // A normalised number is ASCII letters and digits: nothing to escape.
         let number = id.number.as_ref().map(|n| n.as_bytes()).unwrap_or_default();
@@ -84,6 +129,20 @@ impl Verdict<'_> {
         out.extend_from_slice(b"]}");
     }
 }
+
+/// The rendered bodies of the last few verdicts, for [`Verdict::write_reusing`].
+#[derive(Debug, Default)]
+pub struct RecentBodies {
+    entries: Vec<RenderedBody>,
+    /// The entry replaced next once all are taken.
+    next: usize,
+}
+
+/// A number, the date it was rendered for, and its rendered body.
+type RenderedBody = (Normalized, Option<(i32, u8)>, Vec<u8>);
+
+/// How many bodies [`RecentBodies`] keeps.
+const RECENT_BODIES: usize = 4;
 
 impl Serialize for Verdict<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -407,6 +466,48 @@ fn escaped_slow(out: &mut Vec<u8>, s: &str) {
 mod tests {
     use super::*;
     use crate::identify;
+
+    #[test]
+    fn reused_bodies_write_what_a_fresh_render_writes() {
+        // More distinct numbers than the cache holds, recurring, and a date that changes the
+        // Russian Post label's month: every line must equal a fresh render.
+        let inputs = [
+            "RB123456785GB",
+            "62009147017544",
+            "3074935419642839",
+            "LP00573419278865",
+            "RA123456786CN",
+            "62009147017544",
+            "hello",
+            "RB123456785GB",
+            "YT2229521272164446",
+            "3074935419642839",
+            "62009147017544",
+        ];
+        let mut recent = RecentBodies::default();
+        for (round, today) in [Some((2026, 11)), Some((2027, 3)), None]
+            .into_iter()
+            .enumerate()
+        {
+            for (i, input) in inputs.iter().enumerate() {
+                let id = identify(input);
+                let verdict = Verdict {
+                    input,
+                    identification: &id,
+                    offset: Some((round * 100 + i) as u64),
+                    today,
+                };
+                let (mut fresh, mut reused) = (Vec::new(), Vec::new());
+                verdict.write(&mut fresh);
+                verdict.write_reusing(&mut reused, &mut recent);
+                assert_eq!(
+                    String::from_utf8_lossy(&reused),
+                    String::from_utf8_lossy(&fresh),
+                    "{input} on {today:?}"
+                );
+            }
+        }
+    }
 
     fn json(input: &str) -> serde_json::Value {
         let id = identify(input);

@@ -72,6 +72,38 @@ pub struct Scanner {
     done: usize,
     identification: Identification,
     tokens: Vec<Token>,
+    recent: RecentVerdicts,
+}
+
+/// The verdicts on the last few numbers identified. A message names its numbers more than
+/// once (subject, body, tracking link), and copying a verdict costs a fraction of finding it.
+#[derive(Debug, Default)]
+struct RecentVerdicts {
+    entries: Vec<(Normalized, Identification)>,
+    /// The entry replaced next once all are taken.
+    next: usize,
+}
+
+/// How many verdicts [`RecentVerdicts`] keeps.
+const RECENT: usize = 4;
+
+impl RecentVerdicts {
+    /// `number`'s verdict into `out`: copied when it is among the recent ones, else found.
+    fn identify(&mut self, number: Normalized, out: &mut Identification) {
+        if let Some((_, known)) = self.entries.iter().find(|(n, _)| *n == number) {
+            out.copy_from(known);
+            return;
+        }
+        identify_normalized_into(number, out);
+        if self.entries.len() < RECENT {
+            self.entries.push((number, out.clone()));
+        } else {
+            let slot = &mut self.entries[self.next];
+            slot.0 = number;
+            slot.1.copy_from(out);
+            self.next = (self.next + 1) % RECENT;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -258,7 +290,7 @@ impl Scanner {
                         number.push(b);
                     }
                 }
-                identify_normalized_into(number, &mut self.identification);
+                self.recent.identify(number, &mut self.identification);
                 let id = &self.identification;
                 let Some(best) = id.best() else { continue };
                 if id.kind() == NumberKind::Unknown {
@@ -611,6 +643,9 @@ fn separator_len(text: &[u8], i: usize) -> Option<usize> {
 /// The next token at or after `i` within the same word. Cyrillic stretches of three letters or
 /// more (words), or with a letter that has no Latin look-alike, split the word and are skipped.
 fn next_token(text: &[u8], mut i: usize) -> Option<Token> {
+    if TOKEN_ASCII[usize::from(*text.get(i)?)] != 0 {
+        return Some(read_token(text, i)); // no Cyrillic stretch to skip
+    }
     loop {
         token_char(text, i)?;
         let (cyr, foreign, j) = cyrillic_stretch(text, i);
@@ -832,6 +867,47 @@ mod tests {
         assert_eq!(run_start(b"my 1234", 3, 0), 3);
         assert_eq!(run_start("УК 1234".as_bytes(), 5, 0), 0);
         assert_eq!(run_start("ук 1234".as_bytes(), 5, 0), 5);
+    }
+
+    #[test]
+    fn recurring_numbers_get_the_verdict_identify_gives() {
+        // Six distinct numbers, more than the recent verdicts kept, each named several times.
+        let numbers = [
+            "RB123456785GB",
+            "62009147017544",
+            "3074935419642839",
+            "LP00573419278865",
+            "RA123456785CN",
+            "YT2229521272164446",
+        ];
+        let mut text = String::new();
+        for round in 0..3 {
+            for (i, n) in numbers.iter().enumerate() {
+                if (i + round) % 2 == 0 {
+                    text.push_str(&format!("Tracking: {n}; again {n}.\n"));
+                } else {
+                    text.push_str(&format!("Order {n}.\n"));
+                }
+            }
+        }
+        let mut seen = 0;
+        scan(text.as_bytes(), |hit| {
+            seen += 1;
+            let fresh = crate::identify(hit.text);
+            let render = |id: &Identification| {
+                let mut out = Vec::new();
+                crate::json::Verdict {
+                    input: hit.text,
+                    identification: id,
+                    offset: None,
+                    today: None,
+                }
+                .write(&mut out);
+                out
+            };
+            assert_eq!(render(hit.identification), render(&fresh), "{}", hit.text);
+        });
+        assert_eq!(seen, 27);
     }
 
     #[test]

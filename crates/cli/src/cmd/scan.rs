@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use tracknum::{Hit, Scanner, json::Verdict};
+use tracknum::json::{RecentBodies, Verdict};
+use tracknum::{Hit, Scanner};
 
 use crate::output;
 
@@ -60,11 +61,12 @@ fn scan_reader(
     // Hits are rendered straight into one reused buffer, written out in large pieces: a
     // buffer per hit and its copy into the writer cost a fifth of writing a hit.
     let mut pending: Vec<u8> = Vec::with_capacity(WRITE_AT + 4096);
+    let mut recent = RecentBodies::default();
     let mut on_hit = |hit: &Hit<'_>| {
         if error.is_some() {
             return;
         }
-        write_hit(&mut pending, hit, file_name, json, today);
+        write_hit(&mut pending, &mut recent, hit, file_name, json, today);
         if pending.len() >= WRITE_AT {
             if let Err(e) = out.write_all(&pending) {
                 error = Some(e);
@@ -93,6 +95,7 @@ const WRITE_AT: usize = 1 << 16;
 
 fn write_hit(
     out: &mut Vec<u8>,
+    recent: &mut RecentBodies,
     hit: &Hit<'_>,
     file_name: Option<&str>,
     json: bool,
@@ -105,7 +108,7 @@ fn write_hit(
             offset: Some(hit.offset),
             today: Some(today),
         }
-        .write(out);
+        .write_reusing(out, recent);
         out.push(b'\n');
     } else {
         if let Some(name) = file_name {
