@@ -5,7 +5,7 @@
 //! (default 20,000; `POSYLKA_BENCH_DB=postgres://...` for PostgreSQL, a temp SQLite file
 //! otherwise; a filled `POSYLKA_BENCH_DB` is reused as it is). Filling the store is timed apart:
 //! only the runs are the watchdog's figures. `POSYLKA_BENCH_LANES` (default 2, the cores here)
-//! sets how many readers split the full run.
+//! sets how many readers split the full run; `POSYLKA_BENCH_FULL_ONLY=1` stops after it.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
@@ -176,6 +176,18 @@ async fn incremental_run(store: &AnyStore, now: Timestamp, config: &Config) -> u
     seen
 }
 
+/// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux; `None`
+/// elsewhere). Clock ticks are taken as 100 per second, the Linux default.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 fn main() {
     let count: u64 = std::env::var("POSYLKA_BENCH_SHIPMENTS")
         .ok()
@@ -210,13 +222,25 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(2);
         let t = Instant::now();
+        let cpu = process_cpu_seconds();
         let seen = full_run(&store, now, &config, lanes).await;
         let secs = t.elapsed().as_secs_f64();
+        let cpu = process_cpu_seconds().zip(cpu).map(|(after, before)| after - before);
         println!(
             "full run: {seen} shipments in {secs:.2} s = {:.0} shipments/s (1M would take {:.1} s)",
             seen as f64 / secs,
             1e6 * secs / seen.max(1) as f64
         );
+        if let Some(cpu) = cpu {
+            println!(
+                "  CPU time of the whole process (every thread, SQLite's included): {cpu:.2} s = {:.2} cores busy",
+                cpu / secs
+            );
+        }
+        if std::env::var_os("POSYLKA_BENCH_FULL_ONLY").is_some() {
+            store.close().await;
+            return;
+        }
 
         // A day later, 1% of the shipments get a new event.
         let later = now.checked_add(SignedDuration::from_hours(24)).unwrap();
