@@ -426,14 +426,9 @@ fn run_digits(text: &[u8], start: usize, trigger: usize) -> RunSummary {
                 i += 1;
                 continue;
             }
-            LOWER => {
+            class @ (LOWER | UPPER) => {
                 letters += 1;
-                i += 1;
-                continue;
-            }
-            UPPER => {
-                letters += 1;
-                has_capital = true;
+                has_capital |= class == UPPER;
                 i += 1;
                 continue;
             }
