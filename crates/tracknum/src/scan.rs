@@ -426,9 +426,16 @@ fn run_digits(text: &[u8], start: usize, trigger: usize) -> RunSummary {
                 i += 1;
                 continue;
             }
-            class @ (LOWER | UPPER) => {
+            // Two arms, not one testing the class again: this loop runs for most bytes of a
+            // run, and the merged arm cost 1% of a whole scan's instructions.
+            LOWER => {
                 letters += 1;
-                has_capital |= class == UPPER;
+                i += 1;
+                continue;
+            }
+            UPPER => {
+                letters += 1;
+                has_capital = true;
                 i += 1;
                 continue;
             }
