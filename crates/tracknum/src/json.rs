@@ -23,6 +23,7 @@ use serde::ser::{Error as _, Serialize, Serializer};
 use crate::catalog::{Carrier, Format, Kind};
 use crate::identify::{Candidate, Identification, NumberKind, Problem};
 use crate::normalize::{NormalizeError, Normalized};
+use crate::recent::Recent;
 
 /// A verdict as JSON.
 #[derive(Debug, Clone, Copy)]
@@ -57,26 +58,16 @@ impl Verdict<'_> {
             self.write_body(out);
             return;
         };
-        if let Some((.., body)) = recent
-            .entries
-            .iter()
-            .find(|(n, today, _)| *n == number && *today == self.today)
-        {
+        let key = (number, self.today);
+        if let Some(body) = recent.0.get(&key) {
             out.extend_from_slice(body);
             return;
         }
         let start = out.len();
         self.write_body(out);
-        let body = &out[start..];
-        if recent.entries.len() < RECENT_BODIES {
-            recent.entries.push((number, self.today, body.to_vec()));
-        } else {
-            let slot = &mut recent.entries[recent.next];
-            (slot.0, slot.1) = (number, self.today);
-            slot.2.clear();
-            slot.2.extend_from_slice(body);
-            recent.next = (recent.next + 1) % RECENT_BODIES;
-        }
+        let kept = recent.0.slot(key);
+        kept.clear();
+        kept.extend_from_slice(&out[start..]);
     }
 
     /// `{"input": ..., "offset": ...`
@@ -130,19 +121,13 @@ impl Verdict<'_> {
     }
 }
 
-/// The rendered bodies of the last few verdicts, for [`Verdict::write_reusing`].
+/// The rendered bodies of the last few verdicts, for [`Verdict::write_reusing`]: by number
+/// and the date they were rendered for.
 #[derive(Debug, Default)]
-pub struct RecentBodies {
-    entries: Vec<RenderedBody>,
-    /// The entry replaced next once all are taken.
-    next: usize,
-}
+pub struct RecentBodies(Recent<BodyKey, Vec<u8>, 4>);
 
-/// A number, the date it was rendered for, and its rendered body.
-type RenderedBody = (Normalized, Option<(i32, u8)>, Vec<u8>);
-
-/// How many bodies [`RecentBodies`] keeps.
-const RECENT_BODIES: usize = 4;
+/// A number and the date its body was rendered for (`Verdict::today`).
+type BodyKey = (Normalized, Option<(i32, u8)>);
 
 impl Serialize for Verdict<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

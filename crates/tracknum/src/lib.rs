@@ -39,6 +39,7 @@ pub mod json;
 mod lookahead;
 mod normalize;
 mod pattern;
+mod recent;
 mod scan;
 mod spec;
 
