@@ -154,8 +154,8 @@ pub(crate) struct Lookup {
 
 impl Lookup {
     /// The label of the entry `value` matches, as `Some(label)`; `None` when none matches.
-    pub(crate) fn find(&self, value: &str) -> Option<Option<&str>> {
-        let index = match self.exact.get(value.as_bytes()) {
+    pub(crate) fn find(&self, value: &[u8]) -> Option<Option<&str>> {
+        let index = match self.exact.get(value) {
             Some(&i) => i,
             None if self.patterns.is_empty() => return None,
             None => {
@@ -245,14 +245,13 @@ pub(crate) enum PrependIf {
 
 impl PrependIf {
     /// What to put before `serial`, if anything.
-    pub(crate) fn content(&self, serial: &str) -> Option<&str> {
+    pub(crate) fn content(&self, serial: &[u8]) -> Option<&str> {
         match self {
             PrependIf::NotStartingWith(prefix, content) => (!serial.is_empty()
-                && !serial.starts_with(prefix.as_str()))
+                && !serial.starts_with(prefix.as_bytes()))
             .then_some(content.as_str()),
-            PrependIf::Regex(re, content) => re
-                .is_match(serial)
-                .unwrap_or(false)
+            PrependIf::Regex(re, content) => std::str::from_utf8(serial)
+                .is_ok_and(|serial| re.is_match(serial).unwrap_or(false))
                 .then_some(content.as_str()),
         }
     }
@@ -367,6 +366,9 @@ impl Edge {
     }
 }
 
+/// Where each read group of a layout lies: (slot, start, end).
+pub(crate) type Placed = Vec<(usize, Edge, Edge)>;
+
 /// How a format's read groups are found once the set has matched.
 #[derive(Debug)]
 pub(crate) enum Compiled {
@@ -378,6 +380,10 @@ pub(crate) enum Compiled {
         groups: Vec<(usize, Edge, Edge)>,
         looks: Vec<Lookahead>,
     },
+    /// Optional parts leave no read group a fixed place, but each length of number has one
+    /// layout (USPS legacy: `(420 ZIP)? (91)? …`, 20 to 34 digits): (length, layout) pairs, the
+    /// layout read as for [`Compiled::Layout`].
+    ByLength(Vec<(usize, Placed)>),
     /// A capture regex on the automata (no lookaround), with each slot's group indexes
     /// (`Serial`, `Serial2` -> `Serial`).
     Backtrack(BoundedBacktracker, Vec<Vec<usize>>),
@@ -400,7 +406,7 @@ pub(crate) struct Lookahead {
 
 impl Lookahead {
     /// Whether the lookahead holds in `number`.
-    pub(crate) fn holds(&self, number: &str) -> bool {
+    pub(crate) fn holds(&self, number: &[u8]) -> bool {
         let Some(at) = self.at.at(number.len()) else {
             return false;
         };
@@ -482,6 +488,9 @@ impl Format {
                 groups,
                 looks: Vec::new(),
             });
+        }
+        if let Some(by_length) = layouts_by_length(&hir, &slot) {
+            return Ok(Compiled::ByLength(by_length));
         }
         let re = BoundedBacktracker::new(&self.exact_pattern).map_err(|e| at(e.to_string()))?;
         let mut indexes = vec![Vec::new(); self.slot_names.len()];
@@ -620,6 +629,101 @@ fn layout(
     }
 }
 
+/// The most fixed-length forms [`fixed_forms`] spells out for one pattern.
+const FORMS_MAX: usize = 64;
+
+/// `hir` as the fixed-length patterns it is the union of (each choice of its alternatives and
+/// of its repetitions' counts spelled out); `None` when there are more than [`FORMS_MAX`] or a read group may repeat.
+fn fixed_forms(hir: &Hir, slot: &dyn Fn(&str) -> Option<usize>) -> Option<Vec<Hir>> {
+    if fixed_len(hir).is_some() {
+        return Some(vec![hir.clone()]);
+    }
+    match hir.kind() {
+        HirKind::Capture(cap) => Some(
+            fixed_forms(&cap.sub, slot)?
+                .into_iter()
+                .map(|sub| {
+                    Hir::capture(regex_syntax::hir::Capture {
+                        sub: Box::new(sub),
+                        ..cap.clone()
+                    })
+                })
+                .collect(),
+        ),
+        HirKind::Alternation(subs) => {
+            let mut forms = Vec::new();
+            for sub in subs {
+                forms.extend(fixed_forms(sub, slot)?);
+            }
+            (forms.len() <= FORMS_MAX).then_some(forms)
+        }
+        HirKind::Concat(subs) => {
+            let mut forms = vec![Vec::new()];
+            for sub in subs {
+                let choices = fixed_forms(sub, slot)?;
+                if forms.len() * choices.len() > FORMS_MAX {
+                    return None;
+                }
+                forms = forms
+                    .iter()
+                    .flat_map(|before| {
+                        choices.iter().map(move |choice| {
+                            let mut parts: Vec<Hir> = before.clone();
+                            parts.push(choice.clone());
+                            parts
+                        })
+                    })
+                    .collect();
+            }
+            Some(forms.into_iter().map(Hir::concat).collect())
+        }
+        HirKind::Repetition(rep) => {
+            let counts = rep.min..=rep.max?;
+            if counts.clone().count() > FORMS_MAX {
+                return None;
+            }
+            let mut forms = Vec::new();
+            for n in counts {
+                match n {
+                    0 => forms.push(Hir::empty()),
+                    1 => forms.extend(fixed_forms(&rep.sub, slot)?),
+                    _ if fixed_len(&rep.sub).is_some() && !reads_group(&rep.sub, slot) => {
+                        forms.push(Hir::repetition(regex_syntax::hir::Repetition {
+                            min: n,
+                            max: Some(n),
+                            ..rep.clone()
+                        }));
+                    }
+                    _ => return None,
+                }
+            }
+            (forms.len() <= FORMS_MAX).then_some(forms)
+        }
+        _ => None,
+    }
+}
+
+/// The layout of `hir` for each length of number it matches, when all its fixed-length forms
+/// of one length place every read group alike (so whichever form a number matches, its groups
+/// are where that length's layout says).
+fn layouts_by_length(
+    hir: &Hir,
+    slot: &dyn Fn(&str) -> Option<usize>,
+) -> Option<Vec<(usize, Placed)>> {
+    let mut by_length: Vec<(usize, Placed)> = Vec::new();
+    for form in fixed_forms(hir, slot)? {
+        let len = fixed_len(&form)?;
+        let mut groups = Vec::new();
+        layout(&form, Edge::Start(0), Edge::End(0), slot, &mut groups)?;
+        match by_length.iter().find(|(l, _)| *l == len) {
+            Some((_, placed)) if *placed == groups => {}
+            Some(_) => return None,
+            None => by_length.push((len, groups)),
+        }
+    }
+    Some(by_length)
+}
+
 /// Whether `hir` holds a group that is read.
 fn reads_group(hir: &Hir, slot: &dyn Fn(&str) -> Option<usize>) -> bool {
     match hir.kind() {
@@ -672,7 +776,12 @@ impl Catalog {
 
     /// The postal operator issuing S10 numbers under this country code.
     pub fn postal_operator(&self, country_code: &str) -> Option<&PostalOperator> {
-        let key: [u8; 2] = country_code.as_bytes().try_into().ok()?;
+        self.operator(country_code.as_bytes())
+    }
+
+    /// [`Catalog::postal_operator`] for a code read off a normalised number.
+    pub(crate) fn operator(&self, country_code: &[u8]) -> Option<&PostalOperator> {
+        let key: [u8; 2] = country_code.try_into().ok()?;
         self.operators.get(&key)
     }
 
@@ -1028,7 +1137,8 @@ mod tests {
             let fancy = fancy_regex::Regex::new(&f.exact_pattern).unwrap_or_else(|e| panic!("{e}"));
             for n in &numbers {
                 cat.fitting_formats(n.as_bytes(), &mut fitting);
-                let placed = fitting.contains(&index) && looks.iter().all(|l| l.holds(n));
+                let placed =
+                    fitting.contains(&index) && looks.iter().all(|l| l.holds(n.as_bytes()));
                 assert_eq!(
                     placed,
                     fancy.is_match(n).unwrap_or(false),
@@ -1095,6 +1205,60 @@ mod tests {
             matched > 0 && refused > 0,
             "{matched} matched, {refused} refused"
         );
+    }
+
+    #[test]
+    fn layouts_by_length_agree_with_a_backtracking_engine() {
+        let cat = catalog();
+        let mut numbers = sample_numbers();
+        // Each with a routing prefix (`420` and a ZIP code), so every optional part is taken.
+        for n in sample_numbers() {
+            numbers.push(format!("42012345{n}"));
+            numbers.push(format!("420123456789{n}"));
+        }
+        let mut fitting = Vec::new();
+        let (mut formats, mut lengths) = (0, std::collections::BTreeSet::new());
+        for (index, f) in cat.formats().iter().enumerate() {
+            let Ok(Compiled::ByLength(by_length)) = f.compiled() else {
+                continue;
+            };
+            formats += 1;
+            let re = BoundedBacktracker::new(&f.exact_pattern).unwrap_or_else(|e| panic!("{e}"));
+            let (mut cache, mut caps) = (re.create_cache(), re.create_captures());
+            let names: Vec<Option<&str>> = re
+                .get_nfa()
+                .group_info()
+                .pattern_names(regex_automata::PatternID::ZERO)
+                .collect();
+            for n in &numbers {
+                cat.fitting_formats(n.as_bytes(), &mut fitting);
+                if !fitting.contains(&index) {
+                    continue;
+                }
+                let input = Input::new(n).anchored(Anchored::Yes);
+                re.try_search(&mut cache, &input, &mut caps)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert!(caps.is_match(), "{} on {n}", f.id);
+                let Some((_, groups)) = by_length.iter().find(|(len, _)| *len == n.len()) else {
+                    panic!("{} on {n}: no layout for {} bytes", f.id, n.len());
+                };
+                lengths.insert(n.len());
+                for slot in 0..f.slot_names.len() {
+                    let theirs = names.iter().enumerate().find_map(|(i, name)| {
+                        let s = f.slot(base_name((*name)?))?;
+                        let span = caps.get_group(i).filter(|_| s == slot)?;
+                        Some((span.start, span.end))
+                    });
+                    let ours = groups
+                        .iter()
+                        .find(|g| g.0 == slot)
+                        .and_then(|&(_, s, e)| Some((s.at(n.len())?, e.at(n.len())?)));
+                    assert_eq!(ours, theirs, "{} on {n}: slot {slot}", f.id);
+                }
+            }
+        }
+        assert!(formats >= 1, "no format is read by length any more");
+        assert!(lengths.len() >= 3, "lengths exercised: {lengths:?}");
     }
 
     #[test]

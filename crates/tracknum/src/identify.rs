@@ -10,7 +10,7 @@ use regex_automata::nfa::thompson::backtrack;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
 
-use crate::catalog::{Carrier, Compiled, Format, Kind, Slot, Spans, catalog};
+use crate::catalog::{Carrier, Compiled, Edge, Format, Kind, Slot, Spans, catalog};
 use crate::normalize::{MAX_LEN, NormalizeError, Normalized, normalize};
 
 /// What a pasted string is, as a whole.
@@ -303,7 +303,8 @@ pub fn identify_normalized_into(number: Normalized, out: &mut Identification) {
     out.clear();
     out.number = Some(number);
     let cat = catalog();
-    let hay = number.as_str();
+    // Bytes, not text: the number is ASCII, and its groups are read as bytes.
+    let hay = number.as_bytes();
     let mut near_miss: Option<Problem> = None;
     let mut unknown_country: Option<Problem> = None;
     SCRATCH.with(|cell| {
@@ -312,7 +313,7 @@ pub fn identify_normalized_into(number: Normalized, out: &mut Identification) {
             fitting: Vec::new(),
             captures: (0..cat.formats().len()).map(|_| None).collect(),
         });
-        cat.fitting_formats(hay.as_bytes(), &mut scratch.fitting);
+        cat.fitting_formats(hay, &mut scratch.fitting);
         for &index in &scratch.fitting {
             let format = &cat.formats()[index];
             let caps = &mut scratch.captures[index];
@@ -390,7 +391,7 @@ pub fn identify_normalized_into(number: Normalized, out: &mut Identification) {
                 country: best.origin_country,
             });
         }
-        if best.format.is_s10() && hay.get(2..10) == Some("00000000") {
+        if best.format.is_s10() && hay.get(2..10) == Some(b"00000000".as_slice()) {
             out.problems.push(Problem::SuspiciousSerial);
         }
     }
@@ -413,7 +414,7 @@ enum Outcome {
 /// matched).
 fn spans(
     format: &'static Format,
-    hay: &str,
+    hay: &[u8],
     caps: &mut Option<(backtrack::Cache, Captures)>,
     spans: &mut Spans,
 ) -> Option<()> {
@@ -424,14 +425,11 @@ fn spans(
             if !looks.iter().all(|l| l.holds(hay)) {
                 return None;
             }
-            for &(slot, start, end) in groups {
-                if spans[slot].is_none()
-                    && let (Some(s), Some(e)) = (start.at(hay.len()), end.at(hay.len()))
-                    && s <= e
-                {
-                    spans[slot] = Some((s, e));
-                }
-            }
+            read_layout(groups, hay.len(), spans);
+        }
+        Compiled::ByLength(by_length) => {
+            let (_, groups) = by_length.iter().find(|(len, _)| *len == hay.len())?;
+            read_layout(groups, hay.len(), spans);
         }
         Compiled::Backtrack(re, slots) => {
             let (cache, caps) =
@@ -457,7 +455,7 @@ fn spans(
                 heap.resize(m.slot_len(), None);
                 &mut heap
             };
-            if !m.find(hay.as_bytes(), 0, found) {
+            if !m.find(hay, 0, found) {
                 return None;
             }
             for (slot, indexes) in slots.iter().enumerate() {
@@ -469,7 +467,7 @@ fn spans(
         }
         Compiled::Fancy(re, slots) => {
             // A backtracking limit on a short number cannot be hit; treat it as no match.
-            let found = re.captures(hay).ok()??;
+            let found = re.captures(std::str::from_utf8(hay).ok()?).ok()??;
             for (slot, names) in slots.iter().enumerate() {
                 spans[slot] = names
                     .iter()
@@ -481,9 +479,22 @@ fn spans(
     Some(())
 }
 
+/// Where a layout's groups lie in a number of `len` bytes, into `spans`; the first group read
+/// into a slot wins, as with a regex's captures.
+fn read_layout(groups: &[(usize, Edge, Edge)], len: usize, spans: &mut Spans) {
+    for &(slot, start, end) in groups {
+        if spans[slot].is_none()
+            && let (Some(s), Some(e)) = (start.at(len), end.at(len))
+            && s <= e
+        {
+            spans[slot] = Some((s, e));
+        }
+    }
+}
+
 fn evaluate(
     format: &'static Format,
-    hay: &str,
+    hay: &[u8],
     caps: &mut Option<(backtrack::Cache, Captures)>,
 ) -> Outcome {
     let mut spans: Spans = [None; Slot::MAX];
@@ -497,7 +508,7 @@ fn evaluate(
         let value = group(lookup.slot).unwrap_or_default();
         if lookup.find(value).is_none() {
             return if format.is_s10() {
-                Outcome::UnknownCountry(value.to_owned())
+                Outcome::UnknownCountry(String::from_utf8_lossy(value).into_owned())
             } else {
                 Outcome::NoMatch
             };
@@ -514,10 +525,10 @@ fn evaluate(
             buf[..c.len()].copy_from_slice(c);
             len = c.len();
         }
-        buf[len..len + serial.len()].copy_from_slice(serial.as_bytes());
+        buf[len..len + serial.len()].copy_from_slice(serial);
         len += serial.len();
         let expected = checksum.expected(&buf[..len]);
-        let found = check.as_bytes().first().copied().unwrap_or(b'?');
+        let found = check.first().copied().unwrap_or(b'?');
         if expected != found {
             return Outcome::CheckDigit { expected, found };
         }
@@ -529,12 +540,12 @@ fn evaluate(
     let mut confidence = format.confidence;
     if format.is_s10() {
         let code = group(Slot::COUNTRY).unwrap_or_default();
-        match cat.postal_operator(code) {
+        match cat.operator(code) {
             Some(op) => {
                 carrier = &op.carrier;
                 origin_country = Some(op.country_code.as_str());
             }
-            None => return Outcome::UnknownCountry(code.to_owned()),
+            None => return Outcome::UnknownCountry(String::from_utf8_lossy(code).into_owned()),
         }
     }
     let service = format.service_lookup.and_then(|i| {
@@ -543,14 +554,17 @@ fn evaluate(
     });
     if format.is_s10() {
         confidence = if service.is_none() { 0.9 } else { 0.99 };
-        if group(Slot::SERIAL) == Some("00000000") {
+        if group(Slot::SERIAL) == Some(b"00000000".as_slice()) {
             confidence = 0.5;
         }
     }
     let russian_post = match (group(Slot::ORIGIN_POSTCODE), group(Slot::MONTH_CODE)) {
         (Some(office), Some(month)) => Some(RussianPostLabel {
-            origin_postcode: office.as_bytes().try_into().unwrap_or([b'0'; 6]),
-            month_code: month.parse().unwrap_or(0),
+            origin_postcode: office.try_into().unwrap_or([b'0'; 6]),
+            month_code: std::str::from_utf8(month)
+                .ok()
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0),
         }),
         _ => None,
     };
