@@ -162,21 +162,26 @@ fn normalize_ascii(bytes: &[u8]) -> Result<Normalized, NormalizeError> {
         .rposition(|&b| !is_wrapping_ascii(b))
         .map_or(start, |e| e + 1);
     let bytes = &bytes[start..end];
-    // No branch per byte (they cost more than the rest of normalising): each byte's class is
-    // stored at the next free place, which moves on only for a kept byte, so a separator's
-    // `DROP` (0) is overwritten or left as the zero padding past the end. The place wraps
-    // round the buffer, which is bigger than a number, so it is never out of bounds; a number
-    // that wrapped is too long, and errors are worked out again in order.
-    let mut buf = [0u8; 64];
-    let mut len = 0;
-    let mut bad = false;
-    for &b in bytes {
-        // `bytes` is ASCII, so the mask changes nothing; it spares the bounds check.
-        let c = ASCII_CLASS[usize::from(b & 0x7F)];
-        buf[len % buf.len()] = c;
-        len += usize::from(c > BAD);
-        bad |= c == BAD;
+    let mut kept = Kept {
+        buf: [0; 64],
+        len: 0,
+        bad: false,
+    };
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        // Most numbers are letters and digits only: eight bytes at a time while they fit.
+        match alphanumeric_uppercased(u64::from_le_bytes(w)) {
+            Some(upper) if kept.len + 8 <= kept.buf.len() => {
+                kept.buf[kept.len..kept.len + 8].copy_from_slice(&upper.to_le_bytes());
+                kept.len += 8;
+            }
+            _ => word.iter().for_each(|&b| kept.put(b)),
+        }
     }
+    words.remainder().iter().for_each(|&b| kept.put(b));
+    let Kept { buf, len, bad } = kept;
     if bad || len == 0 || len > MAX_LEN {
         return Err(ascii_error(bytes));
     }
@@ -185,6 +190,43 @@ fn normalize_ascii(bytes: &[u8]) -> Result<Normalized, NormalizeError> {
     // At most MAX_LEN (48).
     number.len = len as u8;
     Ok(number)
+}
+
+/// What [`normalize_ascii`] has kept so far. No branch per byte (they cost more than the rest
+/// of normalising): each byte's class is stored at the next free place, which moves on only
+/// for a kept byte, so a separator's `DROP` (0) is overwritten or left as the zero padding past
+/// the end. The place wraps round the buffer, which is bigger than a number, so it is never out
+/// of bounds; a number that wrapped is too long, and errors are worked out again in order.
+struct Kept {
+    buf: [u8; 64],
+    len: usize,
+    /// A byte no number holds was seen.
+    bad: bool,
+}
+
+impl Kept {
+    fn put(&mut self, b: u8) {
+        // `bytes` is ASCII, so the mask changes nothing; it spares the bounds check.
+        let c = ASCII_CLASS[usize::from(b & 0x7F)];
+        self.buf[self.len % self.buf.len()] = c;
+        self.len += usize::from(c > BAD);
+        self.bad |= c == BAD;
+    }
+}
+
+/// The eight ASCII bytes of `w` (as a little-endian word) uppercased, when every one is a
+/// letter or a digit: what [`ASCII_CLASS`] maps each to.
+fn alphanumeric_uppercased(w: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // Bytes below 0x80 plus 0x80 - `lo` have their high bit set exactly when they are at least
+    // `lo`, and no byte carries into the next.
+    let at_least = |x: u64, lo: u8| x + ONES * u64::from(0x80 - lo);
+    let within = |x: u64, lo: u8, hi: u8| at_least(x, lo) & !at_least(x, hi + 1) & HIGH;
+    let digits = within(w, b'0', b'9');
+    let letters = within(w | (ONES * 0x20), b'a', b'z');
+    // A letter's high bit moved to 0x20, the bit that makes it lowercase.
+    ((digits | letters) == HIGH).then_some(w & !(letters >> 2))
 }
 
 /// Why trimmed ASCII `bytes` make no number: the first character no number holds, or too long
@@ -344,6 +386,26 @@ mod tests {
     #[test]
     fn maps_fullwidth_forms() {
         assert_eq!(norm("ＲＢ１２３４５６７８５ｇｂ"), "RB123456785GB");
+    }
+
+    #[test]
+    fn word_wise_uppercasing_agrees_with_the_byte_table() {
+        for at in 0..8 {
+            for b in 0u8..128 {
+                let mut word = *b"aZ09mQ7x";
+                word[at] = b;
+                let by_table: Option<Vec<u8>> = word
+                    .iter()
+                    .map(|&b| Some(ASCII_CLASS[usize::from(b)]).filter(|&c| c > BAD))
+                    .collect();
+                let by_word = alphanumeric_uppercased(u64::from_le_bytes(word));
+                assert_eq!(
+                    by_word.map(|w| w.to_le_bytes().to_vec()),
+                    by_table,
+                    "{b} at {at}"
+                );
+            }
+        }
     }
 
     #[test]
