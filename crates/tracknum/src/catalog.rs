@@ -62,11 +62,22 @@ impl BuildHasher for ShortKeys {
     }
 }
 
+impl ShortKeyHasher {
+    fn mix(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 impl Hasher for ShortKeyHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+            self.mix(u64::from(b));
         }
+    }
+    /// A byte slice or array hashes its length first: one round for it, not one per byte of
+    /// the `usize` (which cost more than the key's own bytes).
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
     }
     fn finish(&self) -> u64 {
         self.0
