@@ -171,7 +171,14 @@ fn not_utf8(line_index: usize) -> anyhow::Error {
 }
 
 fn count_lines(text: &[u8]) -> usize {
-    text.iter().filter(|&&b| b == b'\n').count()
+    // Counted in a byte per chunk, which the compiler does many bytes per instruction; counted
+    // straight into a `usize` it took five instructions per byte of input.
+    text.chunks(usize::from(u8::MAX))
+        .map(|chunk| {
+            let n = chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'));
+            usize::from(n)
+        })
+        .sum()
 }
 
 /// How verdicts are written; shared by both threads.
@@ -414,6 +421,21 @@ mod tests {
                 shared.extend_from_slice(&slot.0);
             }
             assert_eq!(shared, alone);
+        }
+    }
+
+    #[test]
+    fn lines_are_counted_across_chunks() {
+        for text in [
+            "",
+            "x",
+            "\n",
+            "a\nb\n\n",
+            &"\n".repeat(1000),
+            &"ab\n".repeat(700),
+        ] {
+            let naive = text.bytes().filter(|&b| b == b'\n').count();
+            assert_eq!(count_lines(text.as_bytes()), naive, "{} bytes", text.len());
         }
     }
 
