@@ -389,7 +389,7 @@ async fn load_timelines(
             Which::Ids(&ids)
         }
     };
-    let events = load_events(conn, which).await?;
+    let events = rows::EventsByShipment::from_records(load_events(conn, which).await?);
     let shipments = assemble_with_parts(conn, shipments, which).await?;
     rows::assemble_timelines(shipments, checks, events)
 }

@@ -38,8 +38,8 @@ use posylka_core::number_window;
 use posylka_core::order::Order;
 use posylka_core::shipment::{Leg, NewShipment, Shipment, ShipmentId, TrackingNumber};
 use posylka_core::store::rows::{
-    self, CachedStatusRow, CheckRow, CheckUpdate, EventDecoder, EventRow, EventView, ExtensionRow,
-    NumberRow, OrderRow, ShipmentRow, StatusInputRow,
+    self, CachedStatusRow, CheckRow, CheckUpdate, EventDecoder, EventRow, EventView,
+    EventsByShipment, ExtensionRow, NumberRow, OrderRow, ShipmentRow, StatusInputRow,
 };
 use posylka_core::store::{CheckRecord, IngestReport, ShipmentTimeline, Store, StoreError};
 use posylka_core::timeline::EventRecord;
@@ -59,7 +59,8 @@ mod sessions;
 /// The embedded migrations (`crates/store-sqlite/migrations`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-/// Rows per multi-row INSERT: 13 columns each stays far below SQLite's 32 766 parameters.
+/// Rows per multi-row INSERT or `VALUES` list: a few columns each stays far below SQLite's
+/// 32 766 parameters.
 const INSERT_CHUNK: usize = 1000;
 
 /// The most of the database file SQLite maps into memory (`PRAGMA mmap_size`); SQLite's own
@@ -392,6 +393,48 @@ fn folded_queries(
     }
 }
 
+/// A shipment row and its check columns in one flat JSON array: nesting a `json_array` in
+/// another makes SQLite read the inner one's JSON text again, which cost more than the rest
+/// of the fold.
+#[derive(serde::Deserialize)]
+struct ShipmentCheckJson {
+    id: i64,
+    created_at_us: i64,
+    status_milestone: Option<String>,
+    status_side: Option<String>,
+    status_reason: Option<String>,
+    status_at_us: Option<i64>,
+    status_offset_s: Option<i32>,
+    event_count: i64,
+    revision: i64,
+    next_check_at_us: Option<i64>,
+    checked_at_us: Option<i64>,
+    check_summary: Option<String>,
+}
+
+impl ShipmentCheckJson {
+    fn split(self) -> (ShipmentRow, CheckRow) {
+        let shipment = ShipmentRow {
+            id: self.id,
+            created_at_us: self.created_at_us,
+            status_milestone: self.status_milestone,
+            status_side: self.status_side,
+            status_reason: self.status_reason,
+            status_at_us: self.status_at_us,
+            status_offset_s: self.status_offset_s,
+            event_count: self.event_count,
+        };
+        let check = CheckRow {
+            id: self.id,
+            revision: self.revision,
+            next_check_at_us: self.next_check_at_us,
+            checked_at_us: self.checked_at_us,
+            check_summary: self.check_summary,
+        };
+        (shipment, check)
+    }
+}
+
 /// Which shipments a timeline read covers.
 enum Selection {
     /// After an id, in id order.
@@ -408,12 +451,12 @@ async fn load_timelines(
     conn: &mut SqliteConnection,
     selection: Selection,
 ) -> Result<Vec<ShipmentTimeline>, StoreError> {
-    // Folded into JSON like the parts (see `fetch_folded`): a shipment row and its check row.
+    // Folded into JSON like the parts (see `fetch_folded`): a shipment row and its check
+    // columns, one flat array each (`ShipmentCheckJson`).
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT json_group_array(json_array(json_array(id, created_at_us, status_milestone, \
-         status_side, status_reason, status_at_us, status_offset_s, event_count), \
-         json_array(id, revision, next_check_at_us, checked_at_us, check_summary))) \
-         FROM (SELECT * FROM shipments",
+        "SELECT json_group_array(json_array(id, created_at_us, status_milestone, status_side, \
+         status_reason, status_at_us, status_offset_s, event_count, revision, \
+         next_check_at_us, checked_at_us, check_summary)) FROM (SELECT * FROM shipments",
     );
     match selection {
         Selection::Page { after, limit } => {
@@ -438,9 +481,9 @@ async fn load_timelines(
     let mut selected: Vec<(ShipmentRow, CheckRow)> = Vec::new();
     for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
         let json: &str = get(&row, 0)?;
-        let mut part: Vec<(ShipmentRow, CheckRow)> =
+        let part: Vec<ShipmentCheckJson> =
             serde_json::from_str(json).map_err(|e| rows::corrupt("shipments", e))?;
-        selected.append(&mut part);
+        selected.extend(part.into_iter().map(ShipmentCheckJson::split));
     }
     // Grouping loses the subquery's order: restore it.
     match selection {
@@ -602,8 +645,10 @@ async fn write_order(
     Ok(())
 }
 
-/// An `events` row as `json_array` writes it ([`EVENTS_AS_JSON`]'s column order); text
-/// without escapes is borrowed from the JSON.
+/// An event's stored record (the `record` column of `events`): a JSON array of the fields in
+/// this order, written once at ingest ([`record_json`]) and read back by bulk reads, which
+/// only concatenate the records (see migration 8 for why). Text without escapes is borrowed
+/// from the JSON when read.
 #[derive(serde::Deserialize)]
 struct EventJson<'a> {
     shipment_id: i64,
@@ -616,68 +661,111 @@ struct EventJson<'a> {
     #[serde(borrow)]
     text: Cow<'a, str>,
     #[serde(borrow)]
-    code: Option<Cow<'a, str>>,
+    code: Option<Text<'a>>,
     #[serde(borrow)]
-    location: Option<Cow<'a, str>>,
+    location: Option<Text<'a>>,
     #[serde(borrow)]
-    country: Option<Cow<'a, str>>,
+    country: Option<Text<'a>>,
     #[serde(borrow)]
     milestone: Cow<'a, str>,
     #[serde(borrow)]
-    side: Option<Cow<'a, str>>,
+    side: Option<Text<'a>>,
     #[serde(borrow)]
-    reason: Option<Cow<'a, str>>,
+    reason: Option<Text<'a>>,
 }
 
-/// The events of a read, many rows folded into each result row as one JSON array: handing a
-/// row over from sqlx's worker thread copies every column into its own allocation, which made
-/// a bulk read (200 000 events a page) cost several times SQLite's own scan. Grouping by blocks
-/// of 256 shipment ids bounds each JSON text by the events of 256 shipments.
-const EVENTS_AS_JSON: &str = "SELECT json_group_array(json_array(shipment_id, number, at_us, \
-     offset_s, source, text, code, location, country, milestone, side, reason)) FROM events";
+/// Text borrowed from the JSON when it has no escapes. serde borrows a `Cow<str>` field only
+/// when it is the field's whole type: an `Option<Cow<str>>` would allocate every value.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
-/// Every event of the shipments of `which`, as (shipment id, record), in no particular order.
+impl Text<'_> {
+    fn get<'t>(text: &'t Option<Text<'_>>) -> Option<&'t str> {
+        text.as_ref().map(|t| t.0.as_ref())
+    }
+
+    fn owned(text: Option<Text<'_>>) -> Option<String> {
+        text.map(|t| t.0.into_owned())
+    }
+}
+
+impl EventJson<'_> {
+    fn view(&self) -> EventView<'_> {
+        EventView {
+            number: &self.number,
+            at_us: self.at_us,
+            offset_s: self.offset_s,
+            source: &self.source,
+            text: &self.text,
+            code: Text::get(&self.code),
+            location: Text::get(&self.location),
+            country: Text::get(&self.country),
+            milestone: &self.milestone,
+            side: Text::get(&self.side),
+            reason: Text::get(&self.reason),
+        }
+    }
+}
+
+/// The stored record of a row, in [`EventJson`]'s field order.
+fn record_json(r: &EventRow) -> Result<String, StoreError> {
+    let fields = (
+        r.shipment_id,
+        &r.number,
+        r.at_us,
+        r.offset_s,
+        &r.source,
+        &r.text,
+        &r.code,
+        &r.location,
+        &r.country,
+        &r.milestone,
+        &r.side,
+        &r.reason,
+    );
+    serde_json::to_string(&fields).map_err(backend)
+}
+
+/// The records of many events as one text per result row, separated by spaces: handing a row
+/// over from sqlx's worker thread copies every column into its own allocation, which made a
+/// bulk read (200 000 events a page) cost several times SQLite's own scan. Grouping by blocks
+/// of 256 shipment ids bounds each text by the events of 256 shipments. `NULL` when a block
+/// has none.
+const EVENT_RECORDS: &str = "SELECT group_concat(record, ' ') FROM events";
+
+/// Every event of the shipments of `which`, grouped by shipment.
 async fn load_events(
     conn: &mut SqliteConnection,
     which: &Which<'_>,
-) -> Result<Vec<(i64, EventRecord)>, StoreError> {
-    let mut out = Vec::new();
+) -> Result<EventsByShipment, StoreError> {
+    let mut groups = Vec::new();
     let mut decoder = EventDecoder::default();
-    for mut qb in folded_queries(EVENTS_AS_JSON, "shipment_id", which, 8) {
+    // One shipment's records at a time: each shipment's vector is then allocated once, at its
+    // size. Concatenated along the key, a block's records come grouped by shipment (and
+    // `EventsByShipment` joins a shipment met twice, should a plan ever differ).
+    let mut own: Vec<(i64, EventRecord)> = Vec::new();
+    let mut close = |own: &mut Vec<(i64, EventRecord)>| {
+        if let Some(&(id, _)) = own.first() {
+            groups.push((id, own.drain(..).map(|(_, r)| r).collect::<Vec<_>>()));
+        }
+    };
+    for mut qb in folded_queries(EVENT_RECORDS, "shipment_id", which, 8) {
         for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
-            let json: &str = get(&row, 0)?;
-            let events: Vec<EventJson<'_>> =
-                serde_json::from_str(json).map_err(|e| rows::corrupt("events", e))?;
-            out.reserve(events.len());
-            for e in &events {
-                let view = EventView {
-                    number: &e.number,
-                    at_us: e.at_us,
-                    offset_s: e.offset_s,
-                    source: &e.source,
-                    text: &e.text,
-                    code: e.code.as_deref(),
-                    location: e.location.as_deref(),
-                    country: e.country.as_deref(),
-                    milestone: &e.milestone,
-                    side: e.side.as_deref(),
-                    reason: e.reason.as_deref(),
-                };
-                out.push((e.shipment_id, decoder.decode(&view)?));
+            let Some(records) = get::<Option<&str>>(&row, 0)? else {
+                continue;
+            };
+            for event in serde_json::Deserializer::from_str(records).into_iter::<EventJson<'_>>() {
+                let event = event.map_err(|e| rows::corrupt("events", e))?;
+                if own.first().is_some_and(|&(id, _)| id != event.shipment_id) {
+                    close(&mut own);
+                }
+                own.push((event.shipment_id, decoder.decode(&event.view())?));
             }
+            close(&mut own);
         }
     }
-    Ok(out)
-}
-
-fn status_input(row: &SqliteRow, from: usize) -> Result<StatusInputRow, StoreError> {
-    Ok(StatusInputRow {
-        at_us: get(row, from)?,
-        offset_s: get(row, from + 1)?,
-        milestone: get(row, from + 2)?,
-        side: get(row, from + 3)?,
-        reason: get(row, from + 4)?,
-    })
+    Ok(EventsByShipment::from_groups(groups))
 }
 
 /// Brings the cached status of the shipments that just received `inserted` rows up to date.
@@ -710,16 +798,22 @@ async fn refresh_status(
     }
     let (mut updates, reread) = rows::incremental_status_updates(&cached, inserted)?;
     for chunk in reread.chunks(IN_CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT shipment_id, at_us, offset_s, milestone, side, reason FROM events",
-        );
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT record FROM events");
         push_filter(&mut qb, "shipment_id", &Which::Ids(chunk));
         qb.push(" ORDER BY shipment_id");
         let fetched = qb.build().fetch_all(&mut *conn).await.map_err(backend)?;
         let mut groups: Vec<(i64, Vec<StatusInputRow>)> = Vec::new();
         for row in &fetched {
-            let id: i64 = get(row, 0)?;
-            let input = status_input(row, 1)?;
+            let record: EventJson<'_> = serde_json::from_str(get(row, 0)?)
+                .map_err(|e| rows::corrupt("events.record", e))?;
+            let id = record.shipment_id;
+            let input = StatusInputRow {
+                at_us: record.at_us,
+                offset_s: record.offset_s,
+                milestone: record.milestone.into_owned(),
+                side: Text::owned(record.side),
+                reason: Text::owned(record.reason),
+            };
             match groups.last_mut() {
                 Some((last, inputs)) if *last == id => inputs.push(input),
                 _ => groups.push((id, vec![input])),
@@ -775,24 +869,16 @@ async fn insert_events(
     }
     let (fresh, inputs) = rows::unstored_rows(planned, &stored);
     for chunk in fresh.chunks(INSERT_CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO events (shipment_id, fingerprint, number, at_us, offset_s, source, \
-             text, code, location, country, milestone, side, reason) ",
-        );
-        qb.push_values(chunk, |mut b, r| {
+        let records = chunk
+            .iter()
+            .map(record_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("INSERT INTO events (shipment_id, fingerprint, record) ");
+        qb.push_values(chunk.iter().zip(records), |mut b, (r, record)| {
             b.push_bind(r.shipment_id)
                 .push_bind(r.fingerprint)
-                .push_bind(r.number.as_str())
-                .push_bind(r.at_us)
-                .push_bind(r.offset_s)
-                .push_bind(r.source.as_str())
-                .push_bind(r.text.as_str())
-                .push_bind(r.code.as_deref())
-                .push_bind(r.location.as_deref())
-                .push_bind(r.country.as_deref())
-                .push_bind(r.milestone.as_str())
-                .push_bind(r.side.as_deref())
-                .push_bind(r.reason.as_deref());
+                .push_bind(record);
         });
         qb.build().execute(&mut *conn).await.map_err(backend)?;
     }

@@ -6,7 +6,8 @@
 //! the adapters only move primitives, and both decode stored data the same way.
 //!
 //! Row structs deserialize (serde) from a JSON array of their columns in field order, for an
-//! adapter that reads rows folded into JSON.
+//! adapter that reads rows folded into JSON. (SQLite keeps an event's fields as one such JSON
+//! record per row rather than in columns: its migration 8 says why.)
 
 mod columns;
 pub mod customs;
@@ -494,18 +495,61 @@ pub fn require_all(wanted: &[i64], found: &[i64]) -> Result<(), StoreError> {
     }
 }
 
-/// Builds timelines: `shipments` in the order wanted, the check rows of those shipments and
-/// every event of those shipments as `(shipment id, record)` (both in any order).
+/// The events of a read, grouped by shipment, in ascending shipment ids: each shipment's
+/// records in one vector of their own, so building its timeline moves them and a page never
+/// holds every record in one vector (a page of 2,000 shipments has ~15,000 records).
+#[derive(Debug, Default)]
+pub struct EventsByShipment(Vec<(i64, Vec<EventRecord>)>);
+
+impl EventsByShipment {
+    /// From groups in any order; the groups of one shipment are joined.
+    pub fn from_groups(mut groups: Vec<(i64, Vec<EventRecord>)>) -> Self {
+        // Reads along the key hand groups over in order: sorting is then only a check.
+        if !groups.is_sorted_by_key(|(id, _)| *id) {
+            groups.sort_by_key(|(id, _)| *id);
+        }
+        groups.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1.append(&mut later.1);
+            }
+            same
+        });
+        Self(groups)
+    }
+
+    /// From (shipment id, record) pairs in any order.
+    pub fn from_records(mut records: Vec<(i64, EventRecord)>) -> Self {
+        if !records.is_sorted_by_key(|(id, _)| *id) {
+            records.sort_by_key(|(id, _)| *id);
+        }
+        let mut groups: Vec<(i64, Vec<EventRecord>)> = Vec::new();
+        for (id, record) in records {
+            match groups.last_mut() {
+                Some((last, own)) if *last == id => own.push(record),
+                _ => groups.push((id, vec![record])),
+            }
+        }
+        Self(groups)
+    }
+
+    /// Takes the records of shipment `id` (none if it has none, or they were taken).
+    fn take(&mut self, id: i64) -> Vec<EventRecord> {
+        match self.0.binary_search_by_key(&id, |(own, _)| *own) {
+            Ok(at) => std::mem::take(&mut self.0[at].1),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// Builds timelines: `shipments` in the order wanted, the check rows of those shipments (in
+/// any order) and every event of those shipments.
 pub fn assemble_timelines(
     shipments: Vec<Shipment>,
     checks: Vec<CheckRow>,
-    events: Vec<(i64, EventRecord)>,
+    mut events: EventsByShipment,
 ) -> Result<Vec<ShipmentTimeline>, StoreError> {
     let mut checks: HashMap<i64, CheckRow> = checks.into_iter().map(|c| (c.id, c)).collect();
-    let mut records: HashMap<i64, Vec<EventRecord>> = HashMap::with_capacity(shipments.len());
-    for (id, record) in events {
-        records.entry(id).or_default().push(record);
-    }
     shipments
         .into_iter()
         .map(|shipment| {
@@ -514,7 +558,7 @@ pub fn assemble_timelines(
                 .remove(&id)
                 .ok_or_else(|| corrupt("shipments", format!("shipment {id} vanished while read")))?
                 .to_state()?;
-            let timeline = Timeline::build(records.remove(&id).unwrap_or_default());
+            let timeline = Timeline::build(events.take(id));
             Ok(ShipmentTimeline {
                 shipment,
                 timeline,
