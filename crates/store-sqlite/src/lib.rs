@@ -477,7 +477,10 @@ async fn load_timelines(
             qb.push_bind(id);
         }
     }
-    qb.push(") GROUP BY id >> 10");
+    // One aggregate over the whole selection (bounded by its limit): grouping by `id >> 10`
+    // sent every selected row through a temporary B-tree, since SQLite cannot tell that the
+    // expression follows the subquery's order.
+    qb.push(")");
     let mut selected: Vec<(ShipmentRow, CheckRow)> = Vec::new();
     for row in qb.build().fetch_all(&mut *conn).await.map_err(backend)? {
         let json: &str = get(&row, 0)?;
@@ -485,7 +488,7 @@ async fn load_timelines(
             serde_json::from_str(json).map_err(|e| rows::corrupt("shipments", e))?;
         selected.extend(part.into_iter().map(ShipmentCheckJson::split));
     }
-    // Grouping loses the subquery's order: restore it.
+    // An aggregate need not keep the subquery's order: restore it.
     match selection {
         Selection::Due { .. } => selected.sort_by_key(|(s, c)| (c.next_check_at_us, s.id)),
         Selection::Page { .. } | Selection::One(_) => selected.sort_by_key(|(s, _)| s.id),
