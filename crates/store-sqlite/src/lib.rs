@@ -6,7 +6,9 @@
 //!   acknowledged and a failed batch stores nothing;
 //! - pragmas on every connection: `journal_mode=WAL`, `synchronous=NORMAL`,
 //!   `foreign_keys=ON`, a 5 s busy timeout;
-//! - the schema is versioned by `sqlx migrate` (`migrations/`, embedded in the binary).
+//! - the schema is versioned by `sqlx migrate` (`migrations/`, embedded in the binary);
+//! - an event row is its key and one JSON record of its fields (migration 8 says why), written
+//!   once at ingest: bulk reads concatenate records, they never build JSON per event.
 //!
 //! ```
 //! use posylka_core::shipment::{Leg, NewShipment, TrackingNumber};

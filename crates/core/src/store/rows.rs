@@ -1139,4 +1139,46 @@ mod tests {
         assert!(err.to_string().contains("LK000000001CN"), "{err}");
         assert!(matches!(err, StoreError::UnknownNumber { index: 0, .. }));
     }
+
+    fn record_at(text: &str) -> EventRecord {
+        EventRecord {
+            number: TrackingNumber::parse("RS123456789CN").expect("valid"),
+            at: "2024-06-01T10:00:00Z".parse().expect("time"),
+            source: SourceName::new("post").expect("valid"),
+            text: text.into(),
+            code: None,
+            location: None,
+            country: None,
+            milestone: Milestone::InTransit,
+            side: None,
+            reason: None,
+        }
+    }
+
+    fn texts(records: &[EventRecord]) -> Vec<&str> {
+        records.iter().map(|r| r.text.as_str()).collect()
+    }
+
+    #[test]
+    fn events_by_shipment_group_in_any_order() {
+        // Groups out of order, shipment 2 split in two: sorted and joined, nothing lost.
+        let mut events = EventsByShipment::from_groups(vec![
+            (2, vec![record_at("b1")]),
+            (1, vec![record_at("a1"), record_at("a2")]),
+            (2, vec![record_at("b2")]),
+        ]);
+        assert_eq!(texts(&events.take(1)), ["a1", "a2"]);
+        assert_eq!(texts(&events.take(2)), ["b1", "b2"]);
+        // Taken once; a shipment without events has none.
+        assert!(events.take(2).is_empty());
+        assert!(events.take(3).is_empty());
+
+        let mut events = EventsByShipment::from_records(vec![
+            (9, record_at("c1")),
+            (4, record_at("d1")),
+            (9, record_at("c2")),
+        ]);
+        assert_eq!(texts(&events.take(9)), ["c1", "c2"]);
+        assert_eq!(texts(&events.take(4)), ["d1"]);
+    }
 }
