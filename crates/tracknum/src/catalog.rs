@@ -324,8 +324,9 @@ pub struct Format {
     pub(crate) is_s10: bool,
     /// `{"format":…` rendered once, for the JSON writer.
     pub(crate) json_head: String,
-    /// A candidate's JSON up to `"tracking_url":` when it keeps the format's carrier, origin
-    /// country and confidence and names no service (most candidates), rendered once.
+    /// A candidate's JSON up to the number in `"tracking_url"` (`json::candidate_head`) when it
+    /// keeps the format's carrier, origin country and confidence and names no service (most
+    /// candidates), rendered once.
     pub(crate) json_own_head: String,
 }
 

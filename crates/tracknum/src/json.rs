@@ -83,17 +83,20 @@ impl Verdict<'_> {
     /// From `,"number":` to the closing brace: what depends on the verdict alone.
     fn write_body(&self, out: &mut Vec<u8>) {
         let id = self.identification;
-        out.extend_from_slice(b",\"number\":");
         // A normalised number is ASCII letters and digits: nothing to escape.
-        let number = id.number.as_ref().map(|n| n.as_bytes()).unwrap_or_default();
-        match &id.number {
-            Some(_) => {
+        let no_number = Normalized::empty();
+        let number = match &id.number {
+            Some(number) => {
+                out.extend_from_slice(b",\"number\":\"");
+                number_bytes(out, number);
                 out.push(b'"');
-                out.extend_from_slice(number);
-                out.push(b'"');
+                number
             }
-            None => out.extend_from_slice(b"null"),
-        }
+            None => {
+                out.extend_from_slice(b",\"number\":null");
+                &no_number
+            }
+        };
         out.extend_from_slice(match id.kind() {
             NumberKind::Tracking => b",\"kind\":\"tracking\"",
             NumberKind::OrderNumber => b",\"kind\":\"order_number\"",
@@ -140,7 +143,7 @@ impl Serialize for Verdict<'_> {
     }
 }
 
-fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32, u8)>) {
+fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &Normalized, today: Option<(i32, u8)>) {
     let f = c.format;
     // Most candidates say what their format says: that part was rendered once.
     if std::ptr::eq(c.carrier, &f.carrier)
@@ -152,25 +155,16 @@ fn candidate(out: &mut Vec<u8>, c: &Candidate, number: &[u8], today: Option<(i32
     } else {
         cached_head(out, c);
     }
-    // The same choice as `Candidate::tracking_url_template`, with the template pre-escaped.
-    let pieces = c.carrier.url_json.as_deref().or(c
-        .format
-        .carrier
-        .url_json
-        .as_deref()
-        .filter(|_| !c.format.is_s10()));
-    match pieces {
-        Some(pieces) => {
-            out.push(b'"');
-            for (i, piece) in pieces.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(number);
-                }
+    // The head ends with the tracking page up to the number's first place.
+    if let Some(pieces) = url_pieces(c.format, c.carrier) {
+        for piece in pieces.get(1..).unwrap_or_default() {
+            number_bytes(out, number);
+            // Most templates end with the number: a copy of nothing would still cost a call.
+            if !piece.is_empty() {
                 out.extend_from_slice(piece.as_bytes());
             }
-            out.push(b'"');
         }
-        None => out.extend_from_slice(b"null"),
+        out.push(b'"');
     }
     if let Some(label) = &c.russian_post {
         // The postcode's bytes are digits read off the number: nothing to escape.
@@ -274,7 +268,27 @@ fn cached_head(out: &mut Vec<u8>, c: &Candidate) {
     });
 }
 
-/// A candidate's JSON from its opening brace to `"tracking_url":`.
+/// The tracking page's template as JSON string bodies around each place of the number: the
+/// same choice as `Candidate::tracking_url_template`, pre-escaped.
+fn url_pieces<'a>(format: &'a Format, carrier: &'a Carrier) -> Option<&'a [String]> {
+    carrier.url_json.as_deref().or(format
+        .carrier
+        .url_json
+        .as_deref()
+        .filter(|_| !format.is_s10()))
+}
+
+/// A normalised number's bytes appended: copied at its padded size and cut back, a few moves
+/// where a copy of its own length calls `memcpy` (a number is written once per candidate and
+/// once more).
+fn number_bytes(out: &mut Vec<u8>, number: &Normalized) {
+    let len = out.len();
+    out.extend_from_slice(number.padded());
+    out.truncate(len + number.len());
+}
+
+/// A candidate's JSON from its opening brace to the number's first place in `"tracking_url"`
+/// (or to its `null`): the part that does not depend on the number.
 pub(crate) fn candidate_head(
     out: &mut Vec<u8>,
     format: &Format,
@@ -299,10 +313,76 @@ pub(crate) fn candidate_head(
         b",\"international\":false,\"confidence\":"
     });
     confidence(out, confidence_);
-    out.extend_from_slice(b",\"tracking_url\":");
+    match url_pieces(format, carrier) {
+        Some(pieces) => {
+            out.extend_from_slice(b",\"tracking_url\":\"");
+            out.extend_from_slice(pieces.first().map_or("", String::as_str).as_bytes());
+        }
+        None => out.extend_from_slice(b",\"tracking_url\":null"),
+    }
 }
 
+/// What a problem's JSON is rendered from, for the problems that name only `'static` catalogue
+/// data: equal addresses (and lengths) mean equal text, as for [`HeadKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ProblemKey {
+    code: (usize, usize),
+    format: usize,
+    country: Option<(usize, usize)>,
+}
+
+impl ProblemKey {
+    /// `None` for a problem that names characters of the input (a check digit, a character, a
+    /// country code): those vary, so they are rendered each time.
+    fn of(p: &Problem) -> Option<Self> {
+        let text = |s: &str| (s.as_ptr().addr(), s.len());
+        let mut key = ProblemKey {
+            code: text(p.code()),
+            format: 0,
+            country: None,
+        };
+        match p {
+            Problem::OrderNumber { format } => key.format = std::ptr::from_ref(*format).addr(),
+            Problem::DomesticOnly { country } => key.country = country.map(text),
+            Problem::Unreadable(NormalizeError::Empty | NormalizeError::TooLong)
+            | Problem::SuspiciousSerial
+            | Problem::UnknownFormat => {}
+            Problem::Unreadable(NormalizeError::InvalidCharacter { .. })
+            | Problem::CheckDigitMismatch { .. }
+            | Problem::UnknownCountry { .. } => return None,
+        }
+        Some(key)
+    }
+}
+
+thread_local! {
+    /// The JSON of the last few problems that name only catalogue data: most problems are one
+    /// of a few (a domestic Russian Post number, an order number, no known format), and writing
+    /// a message piece by piece cost some 400 instructions.
+    static PROBLEMS: RefCell<Recent<ProblemKey, Vec<u8>, 8>> = RefCell::new(Recent::default());
+}
+
+/// A problem's JSON, copied when the same problem was written recently.
 fn problem(out: &mut Vec<u8>, p: &Problem) {
+    let Some(key) = ProblemKey::of(p) else {
+        render_problem(out, p);
+        return;
+    };
+    PROBLEMS.with(|cell| {
+        let mut recent = cell.borrow_mut();
+        if let Some(json) = recent.get(&key) {
+            out.extend_from_slice(json);
+            return;
+        }
+        let start = out.len();
+        render_problem(out, p);
+        let kept = recent.slot(key);
+        kept.clear();
+        kept.extend_from_slice(&out[start..]);
+    });
+}
+
+fn render_problem(out: &mut Vec<u8>, p: &Problem) {
     out.extend_from_slice(b"{\"code\":");
     quoted_ascii(out, p.code());
     out.extend_from_slice(b",\"message\":\"");
@@ -435,10 +515,18 @@ fn any_needs_escape(s: &[u8]) -> bool {
             return true;
         }
     }
-    // The tail, padded with a byte that needs no escaping.
     let tail = chunks.remainder();
+    if tail.is_empty() {
+        return false;
+    }
+    // The tail: as the last eight bytes, some checked already, when there are eight (a copy of
+    // a fixed size, where the tail's own length would call `memcpy`); else padded with a byte
+    // that needs no escaping.
     let mut word = [b'A'; 8];
-    word[..tail.len()].copy_from_slice(tail);
+    match s.last_chunk::<8>() {
+        Some(last) => word = *last,
+        None => word[..tail.len()].copy_from_slice(tail),
+    }
     word_needs(u64::from_le_bytes(word))
 }
 
@@ -635,6 +723,49 @@ mod tests {
     }
 
     #[test]
+    fn recent_problems_write_what_a_fresh_render_writes() {
+        let cat = crate::catalog();
+        let (a, b) = (&cat.formats()[0], &cat.formats()[1]);
+        let problems = [
+            Problem::Unreadable(NormalizeError::Empty),
+            Problem::Unreadable(NormalizeError::TooLong),
+            Problem::Unreadable(NormalizeError::InvalidCharacter { ch: 'Ж', index: 3 }),
+            Problem::OrderNumber { format: a },
+            Problem::OrderNumber { format: b },
+            Problem::DomesticOnly {
+                country: Some("RU"),
+            },
+            Problem::DomesticOnly {
+                country: Some("CN"),
+            },
+            Problem::DomesticOnly { country: None },
+            Problem::SuspiciousSerial,
+            Problem::UnknownFormat,
+            Problem::CheckDigitMismatch {
+                format: a,
+                expected: '1',
+                found: '2',
+            },
+            Problem::UnknownCountry {
+                code: "QQ".to_owned(),
+            },
+        ];
+        // More kinds than the cache keeps, three times over: copies and fresh renders alike.
+        for _ in 0..3 {
+            for p in &problems {
+                let (mut fresh, mut written) = (Vec::new(), Vec::new());
+                render_problem(&mut fresh, p);
+                problem(&mut written, p);
+                assert_eq!(
+                    String::from_utf8_lossy(&written),
+                    String::from_utf8_lossy(&fresh),
+                    "{p:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn hostile_data_in_messages_is_escaped() {
         let p = Problem::UnknownCountry {
             code: "\"\\\n".to_owned(),
@@ -694,7 +825,7 @@ mod tests {
         cached_head(&mut a, c);
         cached_head(&mut b, &other);
         assert_ne!(a, b);
-        assert!(String::from_utf8_lossy(&b).ends_with("\"confidence\":0.42,\"tracking_url\":"));
+        assert!(String::from_utf8_lossy(&b).contains("\"confidence\":0.42,\"tracking_url\":"));
     }
 
     #[test]

@@ -29,6 +29,12 @@ impl Normalized {
         &self.buf[..usize::from(self.len)]
     }
 
+    /// The number's bytes padded with zeros to [`MAX_LEN`]: a copy of a fixed size compiles to a
+    /// few moves.
+    pub(crate) fn padded(&self) -> &[u8; MAX_LEN] {
+        &self.buf
+    }
+
     /// How many characters the number has.
     pub fn len(&self) -> usize {
         usize::from(self.len)
