@@ -506,6 +506,19 @@ mod tests {
     }
 
     #[test]
+    fn line_ends_and_carriage_returns_are_cut_off_the_input() {
+        let render = Render {
+            json: true,
+            today: OnceLock::new(),
+        };
+        let (mut crlf, mut lf) = (Vec::new(), Vec::new());
+        let lines = render.lines(b"RB123456785GB\r\r\n\r\n\xc2\xa0\r\nrb 1234\r\n", &mut crlf);
+        assert_eq!(lines, Ok(()));
+        assert_eq!(render.lines(b"RB123456785GB\nrb 1234\n", &mut lf), Ok(()));
+        assert_eq!(String::from_utf8_lossy(&crlf), String::from_utf8_lossy(&lf));
+    }
+
+    #[test]
     fn a_bad_line_is_named_and_the_lines_before_it_written() {
         let render = Render {
             json: true,
