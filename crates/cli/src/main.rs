@@ -8,6 +8,13 @@ use clap::{Parser, Subcommand};
 mod cmd;
 mod output;
 
+// Bulk reads of the store (the watchdog over every shipment, the server's scheduler) make and
+// free millions of small strings: with glibc's malloc that was a fifth of a full watchdog run,
+// with mimalloc the run takes 16% fewer instructions (crates/store/benches/watchdog_run.rs).
+// Its v2 line: as fast here as v3, with less memory held (14 MB against 16 MB for one `id`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Follow cross-border parcels and know what to do next, in time.
 #[derive(Debug, Parser)]
 #[command(name = "posylka", version, about)]

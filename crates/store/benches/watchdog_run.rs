@@ -4,8 +4,10 @@
 //! `POSYLKA_BENCH_SHIPMENTS=1000000 cargo bench -p posylka-store --bench watchdog_run`
 //! (default 20,000; `POSYLKA_BENCH_DB=postgres://...` for PostgreSQL, a temp SQLite file
 //! otherwise; a filled `POSYLKA_BENCH_DB` is reused as it is). Filling the store is timed apart:
-//! only the runs are the watchdog's figures. `POSYLKA_BENCH_LANES` (default 2, the cores here)
-//! sets how many readers split the full run; `POSYLKA_BENCH_FULL_ONLY=1` stops after it.
+//! only the runs are the watchdog's figures. `POSYLKA_BENCH_LANES` (default 4: two per core
+//! here, since each lane alternates between SQLite's thread and its own decoding; with one lane
+//! per core 1.5-1.8 of the 2 cores were busy, with two 1.9) sets how many readers split the
+//! full run; `POSYLKA_BENCH_FULL_ONLY=1` stops after it.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
@@ -19,6 +21,11 @@ use posylka_core::timeline::{EventRecord, SourceName};
 use posylka_simulate::Simulation;
 use posylka_store::AnyStore;
 use posylka_watchdog::{Config, check_stored};
+
+// The allocator of the `posylka` binary (crates/cli/src/main.rs), so the figures are the
+// product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PAGE: usize = 2000;
 
@@ -90,7 +97,10 @@ async fn full_run(store: &AnyStore, now: Timestamp, config: &Config, lanes: u64)
     let (first, last) = (first.get(), last.get());
     let lanes_i = lanes as i64;
     let span = (last - first + lanes_i) / lanes_i;
-    let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<CheckRecord>>(2 * lanes as usize);
+    // Room for a whole write batch and then some: the readers go on while the writer records
+    // one (with room for only a few pages they waited on every batch).
+    let (send, mut receive) =
+        tokio::sync::mpsc::channel::<Vec<CheckRecord>>(WRITE_BATCH / PAGE + 2 * lanes as usize);
     let mut readers = Vec::new();
     for lane in 0..lanes_i {
         // Lane `lane` owns ids `(after, until]`.
@@ -220,7 +230,7 @@ fn main() {
         let lanes: u64 = std::env::var("POSYLKA_BENCH_LANES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(2);
+            .unwrap_or(4);
         let t = Instant::now();
         let cpu = process_cpu_seconds();
         let seen = full_run(&store, now, &config, lanes).await;
