@@ -1119,15 +1119,7 @@ mod tests {
     fn unknown_number_names_the_number_and_position() {
         let record = EventRecord {
             number: TrackingNumber::parse("LK000000001CN").expect("valid"),
-            at: "2024-05-01T00:00:00Z".parse().expect("time"),
-            source: SourceName::new("test").expect("valid"),
-            text: "x".into(),
-            code: None,
-            location: None,
-            country: None,
-            milestone: Milestone::InTransit,
-            side: None,
-            reason: None,
+            ..record_at("x")
         };
         let links = [NumberRow {
             shipment_id: 1,
