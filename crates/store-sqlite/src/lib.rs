@@ -396,8 +396,8 @@ fn folded_queries(
 }
 
 /// A shipment row and its check columns in one flat JSON array: nesting a `json_array` in
-/// another makes SQLite read the inner one's JSON text again, which cost more than the rest
-/// of the fold.
+/// another makes SQLite read the inner one's JSON text again (a tenth of the folds'
+/// `json_array` time, about 1% of a bulk read).
 #[derive(serde::Deserialize)]
 struct ShipmentCheckJson {
     id: i64,
@@ -1046,9 +1046,9 @@ impl Store for SqliteStore {
                  check_summary = u.summary FROM u WHERE shipments.id = u.id",
             );
             let updated = qb.build().execute(&mut *tx).await.map_err(backend)?;
-            // The ids are distinct, so every shipment exists when as many rows changed. Only
-            // then is it worth naming the missing one: a row per id handed back through sqlx
-            // (`RETURNING`) cost a bulk run more than the update itself.
+            // The ids are distinct, so every shipment exists when as many rows changed; the
+            // missing one is looked up only when fewer did. A row per id handed back through
+            // sqlx (`RETURNING`) cost a bulk run 3% of its instructions.
             if updated.rows_affected() != chunk.len() as u64 {
                 let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
                 let mut qb = QueryBuilder::<Sqlite>::new("SELECT id FROM shipments");
