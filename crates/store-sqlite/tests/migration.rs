@@ -4,7 +4,7 @@
 
 use posylka_core::event_time::EventTime;
 use posylka_core::milestone::{Milestone, Reason, Side};
-use posylka_core::shipment::{Leg, NewShipment, ShipmentId, TrackingNumber};
+use posylka_core::shipment::{ShipmentId, TrackingNumber};
 use posylka_core::store::Store;
 use posylka_core::store::rows::EventRow;
 use posylka_core::timeline::{EventRecord, SourceName};
