@@ -518,11 +518,9 @@ impl EventsByShipment {
         Self(groups)
     }
 
-    /// From (shipment id, record) pairs in any order.
-    pub fn from_records(mut records: Vec<(i64, EventRecord)>) -> Self {
-        if !records.is_sorted_by_key(|(id, _)| *id) {
-            records.sort_by_key(|(id, _)| *id);
-        }
+    /// From (shipment id, record) pairs in any order: runs of one shipment become groups,
+    /// which [`Self::from_groups`] orders and joins.
+    pub fn from_records(records: Vec<(i64, EventRecord)>) -> Self {
         let mut groups: Vec<(i64, Vec<EventRecord>)> = Vec::new();
         for (id, record) in records {
             match groups.last_mut() {
@@ -530,7 +528,7 @@ impl EventsByShipment {
                 _ => groups.push((id, vec![record])),
             }
         }
-        Self(groups)
+        Self::from_groups(groups)
     }
 
     /// Takes the records of shipment `id` (none if it has none, or they were taken).
