@@ -1,17 +1,20 @@
 //! `posylka id`: identify numbers given as arguments or one per line on stdin.
 //!
-//! Standard input is read in large blocks, cut at line ends into slices. A block big enough is
-//! shared by two threads that claim its slices one at a time (each thread its own scratch), so
-//! they finish the block together whatever its lines cost; the slices' outputs are written in
-//! input order. A few lines stay on one thread, so a one-number call pays no thread start.
+//! Standard input is cut into blocks of whole lines. Every thread (one per core) takes the next
+//! block, identifies it into its own buffer and hands the output back in input order: the
+//! thread that finishes the block due next writes it, and any later ones already finished. No
+//! thread waits for another while there is input left, so both cores stay busy to the end;
+//! handing whole blocks between threads in step (the first design) kept 1.2 of 2 cores busy on
+//! 100,000 numbers. An input that fits in one block stays on one thread, so a short call pays no
+//! thread start.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use anyhow::Context as _;
 use tracknum::{Identification, identify_into, json::Verdict};
 
 use crate::output;
@@ -25,81 +28,21 @@ pub struct Args {
     json: bool,
 }
 
-/// Bytes of input identified at a time. Small enough that the output buffers (some twenty
-/// times the input as JSON) stay in cache and are reused, not faulted in afresh.
-const BLOCK: usize = 1 << 16;
+/// Bytes of input a thread takes at a time: a thousand lines or so, whose JSON (some thirty
+/// times the input) stays in the core's cache until written, and small enough that the thread
+/// finishing last waits for a fraction of a millisecond.
+const BLOCK: usize = 1 << 14;
 
-/// Below this many bytes a block is identified on one thread, and no second thread is started:
-/// a thread start (tens of microseconds) costs more than half the work saves.
-const PARALLEL_FROM: usize = 1 << 15;
+/// At most this many threads identify, however many cores there are: past it the writing (one
+/// thread at a time) is the limit.
+const MAX_THREADS: usize = 8;
 
-/// Bytes per slice, the unit the two threads claim (cut at the next line end): a few hundred
-/// lines, so claiming one costs nothing, and the thread that finishes last waits at most for
-/// one slice.
-const SLICE: usize = 1 << 12;
-
-/// A block shared by the two threads: its slices, each claimed once, and their outputs.
-#[derive(Debug, Default)]
-struct Batch {
-    input: Vec<u8>,
-    /// Slice `i` is `input[cuts[i]..cuts[i + 1]]`.
-    cuts: Vec<usize>,
-    /// Per slice, locked once by the thread that claimed it (so never contended).
-    outputs: Vec<Mutex<SliceOutput>>,
-    /// The next slice to claim.
-    next: AtomicUsize,
-}
-
-/// A slice's output, and where a line that is not UTF-8 stopped it.
-type SliceOutput = (Vec<u8>, Result<(), usize>);
-
-impl Batch {
-    /// Take `block` (whole lines) as the next work, reusing the buffers.
-    fn fill(&mut self, block: &[u8]) {
-        self.input.clear();
-        self.input.extend_from_slice(block);
-        self.cuts.clear();
-        self.cuts.push(0);
-        let mut at = 0;
-        while at < block.len() {
-            let from = (at + SLICE).min(block.len());
-            at = block[from..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(block.len(), |i| from + i + 1);
-            self.cuts.push(at);
-        }
-        if self.outputs.len() < self.slices() {
-            self.outputs
-                .resize_with(self.slices(), || Mutex::new((Vec::new(), Ok(()))));
-        }
-        self.next.store(0, Ordering::Relaxed);
-    }
-
-    fn slices(&self) -> usize {
-        self.cuts.len() - 1
-    }
-
-    /// Identify slices until none is left to claim.
-    fn work(&self, render: &Render) {
-        loop {
-            let i = self.next.fetch_add(1, Ordering::Relaxed);
-            if i >= self.slices() {
-                return;
-            }
-            let mut slot = self.outputs[i]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let (out, done) = &mut *slot;
-            out.clear();
-            *done = render.lines(&self.input[self.cuts[i]..self.cuts[i + 1]], out);
-        }
-    }
-}
+/// Per thread, how many finished blocks may wait for an earlier one before their thread waits
+/// too: it bounds memory when one block is slow (a very long line), without stalling anyone
+/// otherwise.
+const AHEAD_PER_THREAD: u64 = 2;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
     let render = Render {
         json: args.json,
         today: OnceLock::new(),
@@ -110,60 +53,231 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for number in &args.numbers {
             render.line(number, &mut id, &mut buf);
         }
+        let mut out = io::stdout().lock();
         out.write_all(&buf)?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut blocks = Blocks::new(io::stdin().lock());
-    std::thread::scope(|scope| {
-        // The second thread, started at the first block big enough: it is handed each batch
-        // and hands it back when it has no slice left to claim.
-        let mut worker: Option<(SyncSender<Arc<Batch>>, Receiver<()>)> = None;
-        let mut batch = Arc::new(Batch::default());
-        let mut lines_before = 0usize;
-        while let Some(block) = blocks.next_block().context("reading standard input")? {
-            let filling = Arc::get_mut(&mut batch)
-                .ok_or_else(|| anyhow::anyhow!("the second identifying thread kept a block"))?;
-            filling.fill(block);
-            if block.len() < PARALLEL_FROM {
-                batch.work(&render);
-            } else {
-                let (to_worker, from_worker) = worker.get_or_insert_with(|| {
-                    let (to_worker, batches) = sync_channel::<Arc<Batch>>(1);
-                    let (finished, from_worker) = sync_channel::<()>(1);
-                    let render = &render;
-                    scope.spawn(move || {
-                        for batch in batches {
-                            batch.work(render);
-                            drop(batch);
-                            if finished.send(()).is_err() {
-                                break;
-                            }
-                        }
-                    });
-                    (to_worker, from_worker)
-                });
-                let stopped = || anyhow::anyhow!("the second identifying thread stopped");
-                to_worker.send(Arc::clone(&batch)).map_err(|_| stopped())?;
-                batch.work(&render);
-                from_worker.recv().map_err(|_| stopped())?;
-            }
-            for i in 0..batch.slices() {
-                let slot = batch.outputs[i]
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                out.write_all(&slot.0)?;
-                if let Err(bad) = slot.1 {
-                    out.flush()?;
-                    let before = count_lines(&batch.input[..batch.cuts[i]]);
-                    return Err(not_utf8(lines_before + before + bad));
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    identify_stream(io::stdin(), io::stdout(), &render, cores.min(MAX_THREADS))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Identify every line of `input` into `output`, on up to `threads` threads.
+fn identify_stream<R: Read + Send, W: Write + Send>(
+    input: R,
+    output: W,
+    render: &Render,
+    threads: usize,
+) -> anyhow::Result<()> {
+    let threads = threads.max(1);
+    let shared = Shared {
+        input: Mutex::new(Input {
+            blocks: Blocks::new(input),
+            next: 0,
+            lines: 0,
+        }),
+        output: Mutex::new(Output {
+            writer: output,
+            next: 0,
+            waiting: BTreeMap::new(),
+            spare: Vec::new(),
+            stop: None,
+        }),
+        advanced: Condvar::new(),
+        stopped: AtomicBool::new(false),
+        ahead: AHEAD_PER_THREAD * threads as u64,
+    };
+    let mut first = Vec::new();
+    if let Some((seq, lines_before)) = shared.take(&mut first) {
+        let more = !lock(&shared.input).blocks.at_end();
+        std::thread::scope(|scope| {
+            if more {
+                for _ in 1..threads {
+                    scope.spawn(|| shared.work(render, Vec::new(), None));
                 }
             }
-            lines_before += count_lines(block);
+            shared.work(render, first, Some((seq, lines_before)));
+        });
+    }
+    let mut output = shared
+        .output
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    let flushed = output.writer.flush();
+    match output.stop {
+        Some(Stop::NotUtf8(line)) => Err(not_utf8(line)),
+        Some(Stop::Read(e)) => Err(anyhow::Error::new(e).context("reading standard input")),
+        Some(Stop::Write(e)) => Err(e.into()),
+        None => Ok(flushed?),
+    }
+}
+
+/// What the identifying threads share.
+struct Shared<R, W> {
+    input: Mutex<Input<R>>,
+    output: Mutex<Output<W>>,
+    /// Signalled whenever the output moves on, for a thread waiting because it is too far ahead.
+    advanced: Condvar,
+    /// Set at the first error: no thread takes another block.
+    stopped: AtomicBool,
+    /// How far past the block due next a finished block may be and still wait in `waiting`.
+    ahead: u64,
+}
+
+/// The input side: blocks are numbered in the order they are taken.
+struct Input<R> {
+    blocks: Blocks<R>,
+    /// The number the next block taken gets.
+    next: u64,
+    /// Lines in the blocks taken so far, to name a bad line by its number in the whole input.
+    lines: usize,
+}
+
+/// The output side: what is written, and what waits for an earlier block.
+struct Output<W> {
+    writer: W,
+    /// The block to write next.
+    next: u64,
+    waiting: BTreeMap<u64, Finished>,
+    /// Output buffers of written blocks, for the threads to reuse.
+    spare: Vec<Vec<u8>>,
+    /// The first error; nothing is written after it.
+    stop: Option<Stop>,
+}
+
+/// A block's output, and where it stopped at a line that is not UTF-8.
+struct Finished {
+    out: Vec<u8>,
+    bad: Result<(), usize>,
+    /// Lines in the input before the block.
+    lines_before: usize,
+}
+
+enum Stop {
+    /// The line (0-based, in the whole input) is not UTF-8.
+    NotUtf8(usize),
+    Read(io::Error),
+    Write(io::Error),
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<R: Read, W: Write> Shared<R, W> {
+    /// Copy the next block into `into`, with its number and the lines before it; `None` at the
+    /// end of the input or after an error.
+    fn take(&self, into: &mut Vec<u8>) -> Option<(u64, usize)> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return None;
         }
-        out.flush()?;
-        Ok(ExitCode::SUCCESS)
-    })
+        let mut input = lock(&self.input);
+        let Input {
+            blocks,
+            next,
+            lines,
+        } = &mut *input;
+        match blocks.next_block() {
+            Ok(Some(block)) => {
+                into.clear();
+                into.extend_from_slice(block);
+                let taken = (*next, *lines);
+                *next += 1;
+                *lines += count_lines(block);
+                Some(taken)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                drop(input);
+                self.stop(Stop::Read(e));
+                None
+            }
+        }
+    }
+
+    fn stop(&self, why: Stop) {
+        self.stopped.store(true, Ordering::Relaxed);
+        let mut output = lock(&self.output);
+        output.stop.get_or_insert(why);
+        drop(output);
+        self.advanced.notify_all();
+    }
+
+    /// Take blocks, identify them and hand their output in, until the input ends or an error
+    /// stops everyone. `first` is a block already taken into `input`.
+    fn work(&self, render: &Render, mut input: Vec<u8>, mut first: Option<(u64, usize)>) {
+        let mut out = Vec::new();
+        loop {
+            let Some((seq, lines_before)) = first.take().or_else(|| self.take(&mut input)) else {
+                return;
+            };
+            out.clear();
+            let bad = render.lines(&input, &mut out);
+            let finished = Finished {
+                out: std::mem::take(&mut out),
+                bad,
+                lines_before,
+            };
+            match self.hand_in(seq, finished) {
+                Some(buffer) => out = buffer,
+                None => return,
+            }
+        }
+    }
+
+    /// Write block `seq` if it is due, with the finished blocks after it; else leave it waiting.
+    /// Returns a buffer for the thread's next block, or `None` once everything has stopped.
+    fn hand_in(&self, seq: u64, finished: Finished) -> Option<Vec<u8>> {
+        let mut output = lock(&self.output);
+        while output.stop.is_none() && seq - output.next >= self.ahead {
+            output = self
+                .advanced
+                .wait(output)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if output.stop.is_some() {
+            return None;
+        }
+        if seq != output.next {
+            output.waiting.insert(seq, finished);
+            return Some(output.spare.pop().unwrap_or_default());
+        }
+        let mut buffer = output.write(finished);
+        while output.stop.is_none() {
+            let due = output.next;
+            let Some(next) = output.waiting.remove(&due) else {
+                break;
+            };
+            let written = output.write(next);
+            output.spare.push(written);
+        }
+        let stopped = output.stop.is_some();
+        drop(output);
+        self.advanced.notify_all();
+        if stopped {
+            self.stopped.store(true, Ordering::Relaxed);
+            return None;
+        }
+        buffer.clear();
+        Some(buffer)
+    }
+}
+
+impl<W: Write> Output<W> {
+    /// Write the block due next and move on; returns its buffer.
+    fn write(&mut self, finished: Finished) -> Vec<u8> {
+        if let Err(e) = self.writer.write_all(&finished.out) {
+            self.stop.get_or_insert(Stop::Write(e));
+        } else if let Err(bad) = finished.bad {
+            self.stop
+                .get_or_insert(Stop::NotUtf8(finished.lines_before + bad));
+        }
+        self.next += 1;
+        let mut buffer = finished.out;
+        buffer.clear();
+        buffer
+    }
 }
 
 fn not_utf8(line_index: usize) -> anyhow::Error {
@@ -348,6 +462,11 @@ impl<R: Read> Blocks<R> {
         }
         Ok((self.handed > 0).then(|| &self.buf[..self.handed]))
     }
+
+    /// Whether the input has ended and everything read was handed out.
+    fn at_end(&self) -> bool {
+        self.eof && self.handed == self.filled
+    }
 }
 
 #[cfg(test)]
@@ -410,43 +529,127 @@ mod tests {
         assert_eq!(all_blocks(b"x\n", 7), [b"x\n".to_vec()]);
     }
 
-    #[test]
-    fn two_threads_sharing_a_block_write_what_one_thread_writes() {
-        let render = Render {
-            json: true,
-            today: OnceLock::new(),
-        };
-        let mut block = String::new();
-        for i in 0..5_000 {
-            block.push_str(&format!("RB{i:09}GB\n"));
-            if i % 777 == 0 {
-                block.push_str(&"9".repeat(SLICE + 3));
-                block.push('\n');
+    /// Numbers of every kind, with lines longer than a block now and then (a slow block).
+    fn mixed_lines(count: usize) -> String {
+        let mut text = String::new();
+        for i in 0..count {
+            match i % 5 {
+                0 => text.push_str(&format!("RB{i:09}GB\n")),
+                1 => text.push_str(&format!("8{i:015}\n")),
+                2 => text.push_str(&format!("  lp{i:014} \n")),
+                3 => text.push('\n'),
+                _ => text.push_str(&format!("1Z{i:016}\n")),
+            }
+            if i % 4_999 == 0 {
+                text.push_str(&"9".repeat(BLOCK + 3));
+                text.push('\n');
             }
         }
-        let mut alone = Vec::new();
-        assert_eq!(render.lines(block.as_bytes(), &mut alone), Ok(()));
+        text
+    }
 
-        let mut batch = Batch::default();
-        for _ in 0..2 {
-            // Filled twice: the second fill reuses the first one's buffers.
-            batch.fill(block.as_bytes());
-            assert!(batch.slices() > 10, "{} slices", batch.slices());
-            for pair in batch.cuts.windows(2) {
-                assert!(pair[0] < pair[1]);
-                assert_eq!(block.as_bytes()[pair[1] - 1], b'\n');
+    /// A writer that fails once it has taken `room` bytes.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::ErrorKind::BrokenPipe.into());
             }
-            std::thread::scope(|scope| {
-                scope.spawn(|| batch.work(&render));
-                batch.work(&render);
-            });
-            let mut shared = Vec::new();
-            for slot in &batch.outputs[..batch.slices()] {
-                let slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-                assert_eq!(slot.1, Ok(()));
-                shared.extend_from_slice(&slot.0);
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn render() -> Render {
+        Render {
+            json: true,
+            today: OnceLock::new(),
+        }
+    }
+
+    #[test]
+    fn any_number_of_threads_writes_what_one_thread_writes() {
+        let render = render();
+        let text = mixed_lines(30_000);
+        assert!(text.len() > 20 * BLOCK);
+        let mut alone = Vec::new();
+        assert_eq!(render.lines(text.as_bytes(), &mut alone), Ok(()));
+        assert_eq!(alone.iter().filter(|&&b| b == b'\n').count(), 24_000 + 7);
+        for threads in [1, 2, 3, 8] {
+            for step in [7, 4096, 1 << 20] {
+                let input = Trickle {
+                    data: text.as_bytes(),
+                    step,
+                };
+                let mut out = Vec::new();
+                identify_stream(input, &mut out, &render, threads).expect("identified");
+                assert!(out == alone, "{threads} threads, reads of {step} bytes");
             }
-            assert_eq!(shared, alone);
+        }
+    }
+
+    #[test]
+    fn a_bad_line_is_named_by_its_number_in_the_whole_input_whatever_the_threads() {
+        let render = render();
+        let good = mixed_lines(20_000);
+        let (before, after) = good.split_at(good.len() / 2);
+        let before = &before[..=before.rfind('\n').expect("whole lines")];
+        let line = before.matches('\n').count() + 1;
+        let mut text = before.as_bytes().to_vec();
+        text.extend_from_slice(b"RB123\xff456\n");
+        text.extend_from_slice(after.as_bytes());
+        let mut expected = Vec::new();
+        assert_eq!(render.lines(before.as_bytes(), &mut expected), Ok(()));
+        for threads in [1, 2, 8] {
+            let mut out = Vec::new();
+            let err = identify_stream(text.as_slice(), &mut out, &render, threads)
+                .expect_err("a bad line");
+            assert_eq!(
+                err.to_string(),
+                format!("standard input: line {line} is not valid UTF-8"),
+                "{threads} threads"
+            );
+            assert!(
+                out == expected,
+                "{threads} threads: the lines before it, nothing after"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_write_stops_every_thread() {
+        let render = render();
+        let text = mixed_lines(30_000);
+        for threads in [1, 2, 8] {
+            let err = identify_stream(text.as_bytes(), Full { room: 100_000 }, &render, threads)
+                .expect_err("a full output");
+            let io = err.downcast_ref::<io::Error>().map(io::Error::kind);
+            assert_eq!(io, Some(io::ErrorKind::BrokenPipe), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn an_input_of_one_block_or_none_is_identified_whole() {
+        let render = render();
+        for text in [
+            "",
+            "\n\n",
+            "RB123456785GB",
+            "RB123456785GB\nrb 1234 5678 5gb\n",
+        ] {
+            let mut alone = Vec::new();
+            assert_eq!(render.lines(text.as_bytes(), &mut alone), Ok(()));
+            let mut out = Vec::new();
+            identify_stream(text.as_bytes(), &mut out, &render, 2).expect("identified");
+            assert_eq!(out, alone, "{text:?}");
         }
     }
 
@@ -507,10 +710,7 @@ mod tests {
 
     #[test]
     fn line_ends_and_carriage_returns_are_cut_off_the_input() {
-        let render = Render {
-            json: true,
-            today: OnceLock::new(),
-        };
+        let render = render();
         let (mut crlf, mut lf) = (Vec::new(), Vec::new());
         let lines = render.lines(b"RB123456785GB\r\r\n\r\n\xc2\xa0\r\nrb 1234\r\n", &mut crlf);
         assert_eq!(lines, Ok(()));
@@ -520,10 +720,7 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_named_and_the_lines_before_it_written() {
-        let render = Render {
-            json: true,
-            today: OnceLock::new(),
-        };
+        let render = render();
         let mut out = Vec::new();
         let bad = render.lines(b"RB123456785GB\n\nRB123\xff\nRB123456785GB\n", &mut out);
         assert_eq!(bad, Err(2));
