@@ -12,9 +12,11 @@
 #   --big              also scan 1 GiB with posylka (memory flatness; ~1 GiB disk,
 #                      removed afterwards)
 #   --skip-build       do not run cargo build
+#   --profile NAME     cargo profile to build and measure (default dist: what a
+#                      packaged binary is built with; release builds faster)
 #   --peer-only        measure the peer only
 #   --install-peer     install the peer and exit
-# Environment: POSYLKA_BIN overrides the binary (default target/release/posylka);
+# Environment: POSYLKA_BIN overrides the binary (default target/PROFILE/posylka);
 # BENCH_NO_HYPERFINE=1 forces the /usr/bin/time fallback.
 # Markdown goes to stdout and bench/out/report.md; progress goes to stderr.
 set -euo pipefail
@@ -25,7 +27,6 @@ OUT="$BENCH_DIR/out"
 INPUTS="$OUT/inputs"
 PEER_DIR="$BENCH_DIR/.peer"
 PEER_PKG=ts-tracking-number
-BIN="${POSYLKA_BIN:-$ROOT/target/release/posylka}"
 
 COUNT=100000
 RUNS=5
@@ -33,6 +34,7 @@ SCAN_MB=64
 SLICE_MB=8
 SCAN_RUNS=3
 BIG=0
+PROFILE=dist
 BUILD=1
 OURS=1
 INSTALL_ONLY=0
@@ -49,12 +51,15 @@ while [ $# -gt 0 ]; do
     --scan-runs) SCAN_RUNS=${2:?}; shift 2 ;;
     --big) BIG=1; shift ;;
     --skip-build) BUILD=0; shift ;;
+    --profile) PROFILE=${2:?}; shift 2 ;;
     --peer-only) OURS=0; BUILD=0; shift ;;
     --install-peer) INSTALL_ONLY=1; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option: $1 (see --help)" ;;
   esac
 done
+
+BIN="${POSYLKA_BIN:-$ROOT/target/$PROFILE/posylka}"
 
 command -v python3 >/dev/null || die "python3 is required"
 command -v node >/dev/null || die "node is required"
@@ -93,8 +98,8 @@ command -v hyperfine >/dev/null && [ -z "${BENCH_NO_HYPERFINE:-}" ] && HAVE_HYPE
 OURS_NOTE=""
 BUILD_NOTE=""
 if [ "$BUILD" -eq 1 ]; then
-  log "cargo build --release -p posylka"
-  if ! (cd "$ROOT" && cargo build --release -p posylka >&2); then
+  log "cargo build --profile $PROFILE -p posylka"
+  if ! (cd "$ROOT" && cargo build --profile "$PROFILE" -p posylka >&2); then
     # The tree is shared and may be mid-edit: fall back to the last good binary.
     BUILD_NOTE="cargo build failed; measured the existing binary"
     log "$BUILD_NOTE"
@@ -240,8 +245,8 @@ REPORT="$OUT/report.md"
     "$([ "$HAVE_HYPERFINE" -eq 1 ] && hyperfine --version || echo '/usr/bin/time')"
   printf 'Shared, noisy machine: compare only ratios measured in the same run.\n'
   [ "$OURS" -eq 0 ] && printf '\n**posylka not measured: %s.**\n' "$OURS_NOTE"
-  [ "$OURS" -eq 1 ] && printf 'posylka: %s, built %s%s.\n' "$("$BIN" --version 2>/dev/null || echo "$BIN")" \
-    "$(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC')" "${BUILD_NOTE:+ ($BUILD_NOTE)}"
+  [ "$OURS" -eq 1 ] && printf 'posylka: %s (%s), built %s%s.\n' "$("$BIN" --version 2>/dev/null || echo "$BIN")" \
+    "${BIN#"$ROOT"/}" "$(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC')" "${BUILD_NOTE:+ ($BUILD_NOTE)}"
   printf '\n'
   python3 "$BENCH_DIR/report.py" table "$RESULTS"
   printf 'Scan hits on the %s MiB slice: posylka %s, peer %s (the peer is called once per message, see README).\n\n' \
