@@ -34,6 +34,7 @@
 mod catalog;
 pub mod checksum;
 mod data_files;
+mod format_set;
 mod identify;
 pub mod json;
 mod lookahead;
