@@ -79,7 +79,10 @@ impl Table {
         let mut at = 1;
         while at < states.len() {
             let mut row = [0u32; STRIDE];
-            for (column, byte) in (b'0'..=b'9').chain(b'A'..=b'Z').enumerate() {
+            for byte in 0..=u8::MAX {
+                let Some(column) = symbol(byte) else {
+                    continue;
+                };
                 let to = dfa.next_state(states[at], byte);
                 if dfa.is_dead_state(to) {
                     continue;
